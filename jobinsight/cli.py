@@ -121,6 +121,82 @@ def db_stop() -> None:
     typer.echo("stopped" if stop_server() else "the embedded server was not running")
 
 
+def _use_database(database_url: str | None) -> None:
+    """Flows resolve the database themselves; an explicit URL reaches them through the env."""
+    if database_url:
+        os.environ["JOBINSIGHT_DATABASE_URL"] = database_url
+
+
+def _run_with_progress(as_json: bool, fn):  # noqa: ANN001, ANN202 - thin wrapper
+    """Run ``fn`` with a progress bar on stderr (none under --json)."""
+    from jobinsight import progress
+
+    if as_json or not sys.stderr.isatty():
+        return fn()
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def listener(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        progress.add_listener(listener)
+        try:
+            return fn()
+        finally:
+            progress.remove_listener(listener)
+
+
+def _print_result(result, as_json: bool) -> None:  # noqa: ANN001 - PipelineResult
+    """Print a PipelineResult and exit non-zero when it failed."""
+    doc = result.model_dump(mode="json")
+    if as_json:
+        emit(doc, True)
+    else:
+        stats = result.stats
+        typer.echo(f"{'OK' if result.success else 'FAILED'}: {result.message}")
+        typer.echo(f"rows: {stats.total_records:,} loaded, {stats.processed_records:,} processed, "
+                   f"{stats.quarantined:,} quarantined, {stats.batch_count} batches, {stats.duration_seconds} s")
+        for name, part in result.parts.items():
+            typer.echo(f"  {name}: {'OK' if part.success else 'FAILED'}: {part.message}")
+    if not result.success:
+        raise SystemExit(1)
+
+
+@app.command("process")
+def process_cmd(
+    database_url: DatabaseUrl = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per batch (ETL_BATCH_SIZE).")] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Re-process every row, not only unprocessed ones.")] = False,
+    max_records: Annotated[int | None, typer.Option("--max-records", help="Stop after this many rows.")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Re-process quarantined rows.")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the process flow: raw_jobs -> staging in five phases."""
+    from jobinsight.options import PipelineOptions
+    from jobinsight.process.tally import IntegrityCheckError
+
+    _use_database(database_url)
+    overrides: dict[str, Any] = {"pipeline_mode": "processOnly", "only_unprocessed": not all_rows,
+                                 "retry_failed": retry_failed}
+    if batch_size is not None:
+        overrides["batch_size"] = batch_size
+    if max_records is not None:
+        overrides["max_records"] = max_records
+    options = PipelineOptions(**overrides)
+    from flows.process import process_flow
+
+    try:
+        result = _run_with_progress(as_json, lambda: process_flow(options))
+    except IntegrityCheckError as exc:
+        result = exc.result
+    _print_result(result, as_json)
+
+
 def main() -> None:
     """Console entry point: turn known failures into a clear message and exit code 2."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

@@ -56,5 +56,7 @@ CREATE TABLE IF NOT EXISTS jobinsight_monitoring.batch_claims (
     hi_id         bigint NOT NULL,
     n_rows        integer NOT NULL,
     claimed_at    timestamptz NOT NULL DEFAULT now(),
-    claimed_until timestamptz NOT NULL
+    claimed_until timestamptz NOT NULL,
+    saved_at      timestamptz,
+    result        jsonb
 );

@@ -4,7 +4,8 @@
 -- run that holds it is the only one that processes eligible rows in that range. Claims are
 -- taken under a transaction-level advisory lock (so two runs never pick the same range),
 -- expire after a lease (so a crashed run's range is taken again), and are deleted by the
--- saving transaction (which fails if the claim was lost, so a row is never saved twice).
+-- saving transaction marks its claim saved (and fails if the claim was lost, so a row is never
+-- saved twice); a run that retries resumes its own unsaved claim first.
 -- Claiming writes one small row per batch, not one per raw row, which keeps raw_jobs
 -- updates to a single HOT update per processed row.
 
@@ -39,7 +40,21 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended('jobinsight.batch_claims', 0));
 
-    DELETE FROM jobinsight_monitoring.batch_claims c WHERE c.claimed_until < now();
+    -- Resume this run's own unsaved claim (a retried task or flow run) before taking a new one.
+    RETURN QUERY
+    SELECT c.claim_id, c.lo_id, c.hi_id, c.n_rows
+      FROM jobinsight_monitoring.batch_claims c
+     WHERE c.run_id = p_run_id AND c.saved_at IS NULL AND c.claimed_until >= now()
+     ORDER BY c.lo_id
+     LIMIT 1;
+    IF FOUND THEN
+        RETURN;
+    END IF;
+
+    -- Expired claims are free again; saved ones are kept a day so a retried save can see it ran.
+    DELETE FROM jobinsight_monitoring.batch_claims c
+     WHERE (c.saved_at IS NULL AND c.claimed_until < now())
+        OR c.saved_at < now() - interval '1 day';
 
     SELECT r.id INTO v_first
       FROM public.raw_jobs r
@@ -47,7 +62,7 @@ BEGIN
        AND jobinsight_monitoring.raw_is_eligible(p_mode, r.is_processed, r.process_error,
                                                  r.process_attempts, p_max_attempts)
        AND NOT EXISTS (SELECT 1 FROM jobinsight_monitoring.batch_claims c
-                        WHERE r.id BETWEEN c.lo_id AND c.hi_id)
+                        WHERE c.saved_at IS NULL AND r.id BETWEEN c.lo_id AND c.hi_id)
      ORDER BY r.id
      LIMIT 1;
     IF v_first IS NULL THEN
@@ -55,7 +70,9 @@ BEGIN
     END IF;
 
     -- The range must stop before the next live claim so ranges never overlap.
-    SELECT min(c.lo_id) INTO v_bound FROM jobinsight_monitoring.batch_claims c WHERE c.lo_id > v_first;
+    SELECT min(c.lo_id) INTO v_bound
+      FROM jobinsight_monitoring.batch_claims c
+     WHERE c.saved_at IS NULL AND c.lo_id > v_first;
 
     SELECT min(s.id), max(s.id), count(*) INTO v_lo, v_hi, v_n
       FROM (SELECT r.id

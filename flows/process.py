@@ -1,0 +1,96 @@
+"""The ``process`` flow: raw_jobs → staging in five phases, batch after batch.
+
+    schema setup ─▶ [ SQL procedures (claim) ─▶ data loading ─▶ Python processing ─▶ data saving ]*
+                 ─▶ integrity check ─▶ metrics (artifacts + monitoring tables) ─▶ event
+"""
+
+from __future__ import annotations
+
+import time
+
+from prefect import flow, get_run_logger
+from prefect.events import emit_event
+from prefect.runtime import flow_run
+
+from jobinsight import progress
+from jobinsight.db.resolve import resolve_database
+from jobinsight.monitoring import finish_run, record_phases, start_run
+from jobinsight.options import PipelineOptions, PipelineResult
+from jobinsight.process.claims import count_eligible
+from jobinsight.process.save import ClaimLostError
+from jobinsight.process.tally import IntegrityCheckError, ProcessTally
+from tasks.artifacts import ProgressArtifact, publish_run_artifacts
+from tasks.process_phases import claim_next_batch, load_claimed_rows, save_rows, setup_schema, transform_rows
+
+
+def _default_options() -> PipelineOptions:
+    return PipelineOptions(pipeline_mode="processOnly")
+
+
+@flow(name="process", retries=2, retry_delay_seconds=10, persist_result=False)
+def process_flow(options: PipelineOptions | None = None) -> PipelineResult:
+    """Process every eligible raw row (or ``max_records``) into staging."""
+    options = options or _default_options()
+    logger = get_run_logger()
+    run_id = str(flow_run.id)
+    db_url = resolve_database().url
+    started = time.monotonic()
+
+    setup_schema(db_url)
+    start_run(db_url, run_id, "process", options)
+    mode = options.claim_mode
+    tally = ProcessTally(flow="process", run_id=run_id,
+                         eligible_at_start=count_eligible(db_url, mode=mode, max_attempts=options.max_attempts))
+    target = min(tally.eligible_at_start, options.max_records or tally.eligible_at_start)
+    bar = ProgressArtifact("process-progress", f"Rows processed by run {run_id}")
+    logger.info("process run %s: %s eligible rows (mode %s, batch size %s)",
+                run_id, f"{tally.eligible_at_start:,}", mode, options.batch_size)
+
+    after_id, batch_no = 0, 0
+    while True:
+        remaining = options.max_records - tally.loaded if options.max_records else options.batch_size
+        if remaining <= 0:
+            tally.stop_reason = f"max_records={options.max_records} reached"
+            break
+        if time.monotonic() - started > options.timeout_seconds:
+            tally.stop_reason = f"timeout of {options.timeout_seconds} s reached; the rest stays eligible"
+            break
+        batch_no += 1
+        claimed = claim_next_batch(db_url, run_id, mode, after_id, min(options.batch_size, remaining),
+                                   options.claim_lease_seconds, options.max_attempts, batch_no)
+        tally.phases.append(claimed.metric)
+        claim = claimed.value
+        if claim is None:
+            break
+        loaded = load_claimed_rows(db_url, claim, batch_no)
+        transformed = transform_rows(loaded.value, options.usd_rate, batch_no)
+        outcome = transformed.value
+        try:
+            saved = save_rows(db_url, claim, outcome.staging, outcome.quarantined, run_id, batch_no)
+        except ClaimLostError as exc:
+            logger.warning(str(exc))
+            tally.lost_claims += 1
+            after_id = claim.hi_id
+            continue
+        tally.phases += [loaded.metric, transformed.metric, saved.metric]
+        tally.add_batch(len(loaded.value), outcome.stats, saved.value.to_dict())
+        after_id = claim.hi_id
+        bar.update(tally.loaded, target)
+        progress.report("process", tally.loaded, target)
+        logger.info("batch %s: %s rows saved, %s quarantined (%s so far)", batch_no,
+                    f"{saved.value.marked_processed:,}", saved.value.quarantined, f"{tally.loaded:,}")
+
+    result = tally.result(options.integrity_threshold)
+    record_phases(db_url, run_id, "process", result.phases)
+    finish_run(db_url, result)
+    publish_run_artifacts(result, "process")
+    if not result.success:
+        raise IntegrityCheckError(result.message, result)
+    emit_event(
+        event="jobinsight.process.completed",
+        resource={"prefect.resource.id": "jobinsight.process", "jobinsight.run-id": run_id},
+        payload={"run_id": run_id, "processed": result.stats.processed_records,
+                 "quarantined": result.stats.quarantined, "batches": result.stats.batch_count},
+    )
+    logger.info(result.message)
+    return result

@@ -1,0 +1,113 @@
+"""``PipelineOptions`` (the one flow parameter) and ``PipelineResult`` (what every flow returns).
+
+They mirror the original pipeline's interface (``pipeline_mode``, ``batch_size``,
+``only_unprocessed``, …) so existing callers keep working; ``ETL_BATCH_SIZE``, ``ETL_TIMEOUT``
+and ``ETL_MAX_WORKERS`` keep their meaning as defaults. Out-of-range values are rejected
+with a message naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jobinsight.config import env_float, env_int
+
+PipelineMode = Literal["scrapeOnly", "processOnly", "all"]
+SourceName = Literal["topcv", "jsonld", "archive", "demo"]
+
+
+class PipelineOptions(BaseModel):
+    """Everything a scrape, process or full run can be told."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    pipeline_mode: PipelineMode = Field("all", description="scrapeOnly | processOnly | all")
+
+    # --- processing -----------------------------------------------------------------------
+    batch_size: int = Field(default_factory=lambda: env_int("ETL_BATCH_SIZE", 50_000), ge=1, le=1_000_000,
+                            description="Raw rows per process batch (ETL_BATCH_SIZE).")
+    only_unprocessed: bool = Field(True, description="Only rows not processed since their content changed.")
+    max_records: int | None = Field(None, ge=1, description="Stop after this many rows (None: all eligible).")
+    max_workers: int = Field(default_factory=lambda: env_int("ETL_MAX_WORKERS", 2), ge=1, le=64,
+                             description="Parallel workers (ETL_MAX_WORKERS).")
+    timeout_seconds: int = Field(default_factory=lambda: env_int("ETL_TIMEOUT", 3600), ge=1, le=7 * 86400,
+                                 description="Run timeout in seconds (ETL_TIMEOUT).")
+    integrity_threshold: float = Field(0.98, ge=0.0, le=1.0,
+                                       description="Share of eligible rows that must be written or quarantined.")
+    usd_rate: float = Field(default_factory=lambda: env_float("JOBINSIGHT_USD_RATE", 25_000.0), gt=0,
+                            description="VND per USD for salary_min/max in millions of VND.")
+    retry_failed: bool = Field(False, description="Process quarantined rows (attempts below max_attempts).")
+    max_attempts: int = Field(3, ge=1, le=100, description="Attempts before a quarantined row is dead.")
+    claim_lease_seconds: int = Field(900, ge=5, le=86400,
+                                     description="How long a batch claim lasts before another run may take it.")
+
+    # --- scraping -------------------------------------------------------------------------
+    source: SourceName = Field("topcv", description="topcv | jsonld | archive | demo")
+    base_url: str | None = Field(None, description="Listing base URL (topcv); default TopCV's IT listing.")
+    urls: list[str] = Field(default_factory=list, description="Job page or sitemap URLs (jsonld).")
+    max_pages: int = Field(5, ge=1, le=10_000, description="Listing pages to fetch at most.")
+    delay_seconds: float | None = Field(None, ge=0, le=600, description="Per-host delay (default from env).")
+    concurrency: int | None = Field(None, ge=1, le=64, description="Requests in flight (default from env).")
+    respect_robots: bool | None = Field(None, description="Honour robots.txt (default from env: true).")
+    archive_root: str | None = Field(None, description="Archive folder or fsspec URL (default from env).")
+    archive_date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                     description="archive source: only pages saved on this date.")
+    demo_pages: int = Field(3, ge=1, le=1000, description="demo source: listing pages the demo board serves.")
+    demo_per_page: int = Field(20, ge=1, le=200, description="demo source: jobs per demo page.")
+
+    @model_validator(mode="after")
+    def _check_urls(self) -> PipelineOptions:
+        for url in self.urls:
+            if not url.strip():
+                raise ValueError("urls: empty URL")
+        if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
+            raise ValueError("base_url: must start with http:// or https://")
+        return self
+
+    @property
+    def claim_mode(self) -> str:
+        """Which raw rows are eligible: 'retry', 'unprocessed' or 'all'."""
+        if self.retry_failed:
+            return "retry"
+        return "unprocessed" if self.only_unprocessed else "all"
+
+
+class PhaseMetric(BaseModel):
+    """One phase (or step) of one batch: what it took and what it did."""
+
+    phase: str
+    batch_no: int | None = None
+    duration_s: float
+    rows_in: int | None = None
+    rows_out: int | None = None
+    rss_mb: float | None = None
+    rss_delta_mb: float | None = None
+    cpu_percent: float | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class PipelineStats(BaseModel):
+    """Counts of a run (names kept from the original pipeline's result)."""
+
+    total_records: int = 0
+    processed_records: int = 0
+    success_count: int = 0
+    failure_count: int = 0
+    quarantined: int = 0
+    duration_seconds: float = 0.0
+    batch_count: int = 0
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class PipelineResult(BaseModel):
+    """What every flow returns (and ``--json`` prints)."""
+
+    success: bool
+    message: str
+    flow: str
+    run_id: str | None = None
+    stats: PipelineStats = Field(default_factory=PipelineStats)
+    phases: list[PhaseMetric] = Field(default_factory=list)
+    parts: dict[str, PipelineResult] = Field(default_factory=dict)

@@ -1,0 +1,179 @@
+"""Phase 5 (data saving): staging rows, raw flags, quarantine and the claim, in one transaction.
+
+Rows go in by COPY into a temporary table and one ``INSERT … ON CONFLICT DO UPDATE`` (so a
+raw change reaches staging), then one set-based ``UPDATE`` marks the raw rows processed.
+A raw row is marked only if its content hash is still the one that was processed: a row the
+crawler changed in the meantime stays eligible for the next run. The claim is marked saved in
+the same transaction; if it was lost (its lease expired and another run took the range), the
+whole batch rolls back, so no row is ever saved twice.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg2 import sql
+from psycopg2.extras import execute_values
+
+from jobinsight.db.connect import connect
+from jobinsight.process.claims import Claim
+
+#: Staging columns written from the transformed frame, in order.
+STAGING_COLUMNS = [
+    "raw_id", "source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills",
+    "location", "location_detail", "deadline", "verified_employer", "last_update", "logo_url",
+    "posted_time", "crawled_at", "content_hash", "title_clean", "company_name_standardized",
+    "salary_min", "salary_max", "salary_type", "salary_currency", "salary_period", "salary_amount_min",
+    "salary_amount_max", "location_pairs", "cities", "due_date", "skills_normalized", "seniority",
+    "job_family", "work_mode", "languages_required", "capabilities", "enrichment_source", "enrichment_version",
+]
+_TIMESTAMP_COLUMNS = ("posted_time", "crawled_at", "due_date")
+_KEY = ("source", "job_id")
+
+
+class ClaimLostError(RuntimeError):
+    """The batch's claim expired and was taken by another run; this run's save was rolled back."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What one batch's save wrote."""
+
+    staged: int
+    marked_processed: int
+    deferred: int
+    quarantined: int
+    resolved: int
+    already_saved: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def frame_to_csv(frame: pd.DataFrame) -> bytes:
+    """The staging frame as CSV for COPY (NULL = unquoted empty, '' = quoted)."""
+    data = frame[STAGING_COLUMNS].copy()
+    for name in _TIMESTAMP_COLUMNS:
+        data[name] = pd.to_datetime(data[name], utc=True).astype("datetime64[us, UTC]")
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    buffer = io.BytesIO()
+    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
+    return buffer.getvalue()
+
+
+def _column_list(names: list[str]) -> sql.Composable:
+    return sql.SQL(", ").join(sql.Identifier(n) for n in names)
+
+
+_CREATE_TEMP = sql.SQL(
+    "CREATE TEMP TABLE jobinsight_batch_stage (LIKE jobinsight_staging.staging_jobs_data) ON COMMIT DROP; "
+    "CREATE TEMP TABLE jobinsight_batch_quarantine (raw_id bigint, reason text) ON COMMIT DROP;"
+)
+_UPSERT = sql.SQL(
+    """INSERT INTO jobinsight_staging.staging_jobs_data ({cols}, processed_at, run_id)
+       SELECT {cols}, now(), {run_id} FROM jobinsight_batch_stage
+       ON CONFLICT (source, job_id) DO UPDATE SET {updates}, processed_at = now(), run_id = EXCLUDED.run_id"""
+)
+_MARK = sql.SQL(
+    """UPDATE public.raw_jobs r
+          SET is_processed = true, process_date = now(), process_error = NULL
+         FROM jobinsight_batch_stage s
+        WHERE r.id = s.raw_id AND r.id BETWEEN {lo} AND {hi}
+          AND r.content_hash IS NOT DISTINCT FROM s.content_hash"""
+)
+_RESOLVE = """
+    UPDATE jobinsight_monitoring.quarantine q
+       SET status = 'resolved', updated_at = now()
+      FROM jobinsight_batch_stage s
+     WHERE q.stage = 'process' AND q.status = 'open' AND q.raw_id = s.raw_id
+"""
+_QUARANTINE_RAW = """
+    UPDATE public.raw_jobs r
+       SET process_attempts = r.process_attempts + 1, process_error = q.reason, is_processed = false
+      FROM jobinsight_batch_quarantine q
+     WHERE r.id = q.raw_id
+"""
+_QUARANTINE_LOG = """
+    INSERT INTO jobinsight_monitoring.quarantine AS t (stage, source, job_id, raw_id, run_id, reason, record, attempts)
+    SELECT 'process', r.source, r.job_id, r.id, %s, q.reason,
+           to_jsonb(r) - 'payload' || jsonb_build_object('payload_keys', (
+               SELECT jsonb_agg(k) FROM jsonb_object_keys(COALESCE(r.payload, '{}'::jsonb)) k)),
+           r.process_attempts
+      FROM jobinsight_batch_quarantine q JOIN public.raw_jobs r ON r.id = q.raw_id
+    ON CONFLICT (raw_id) WHERE stage = 'process' AND status = 'open'
+    DO UPDATE SET reason = EXCLUDED.reason, attempts = EXCLUDED.attempts, run_id = EXCLUDED.run_id,
+                  record = EXCLUDED.record, updated_at = now()
+"""
+_MARK_SAVED = """
+    UPDATE jobinsight_monitoring.batch_claims
+       SET saved_at = now(), result = %s
+     WHERE claim_id = %s AND run_id = %s AND saved_at IS NULL
+"""
+
+
+def save_batch(url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.DataFrame, run_id: str) -> SaveResult:
+    """Write one processed batch atomically (see module docstring)."""
+    payload = frame_to_csv(staging) if len(staging) else b""
+    conn = connect(url, application_name="jobinsight-save")
+    try:
+        with conn, conn.cursor() as cur:
+            previous = _previous_result(cur, claim, run_id)
+            if previous is not None:
+                return previous
+            cur.execute(_CREATE_TEMP)
+            staged = marked = resolved = quarantined_rows = 0
+            if payload:
+                cur.copy_expert(
+                    sql.SQL("COPY jobinsight_batch_stage ({}) FROM STDIN WITH (FORMAT csv)")
+                    .format(_column_list(STAGING_COLUMNS)).as_string(conn),
+                    io.BytesIO(payload),
+                )
+                updates = sql.SQL(", ").join(
+                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
+                    for c in STAGING_COLUMNS if c not in _KEY
+                )
+                cur.execute(_UPSERT.format(cols=_column_list(STAGING_COLUMNS), run_id=sql.Literal(run_id),
+                                           updates=updates))
+                staged = cur.rowcount
+                cur.execute(_MARK.format(lo=sql.Literal(claim.lo_id), hi=sql.Literal(claim.hi_id)))
+                marked = cur.rowcount
+                cur.execute(_RESOLVE)
+                resolved = cur.rowcount
+            if len(quarantined):
+                execute_values(
+                    cur, "INSERT INTO jobinsight_batch_quarantine (raw_id, reason) VALUES %s",
+                    [(int(r), str(reason)[:2000]) for r, reason in
+                     zip(quarantined["raw_id"], quarantined["reason"], strict=True)],
+                )
+                cur.execute(_QUARANTINE_RAW)
+                quarantined_rows = cur.rowcount
+                cur.execute(_QUARANTINE_LOG, (run_id,))
+            result = SaveResult(staged, marked, len(staging) - marked, quarantined_rows, resolved)
+            cur.execute(_MARK_SAVED, (json.dumps(result.to_dict()), claim.claim_id, run_id))
+            if cur.rowcount != 1:
+                raise ClaimLostError(
+                    f"claim {claim.claim_id} (raw ids {claim.lo_id}-{claim.hi_id}) expired and was taken by "
+                    "another run; this batch was rolled back and will be saved by that run. "
+                    "Raise claim_lease_seconds if batches take longer than the lease."
+                )
+            return result
+    finally:
+        conn.close()
+
+
+def _previous_result(cur, claim: Claim, run_id: str) -> SaveResult | None:
+    """The result of an earlier, committed save of this claim (a retried task), if any."""
+    cur.execute(
+        "SELECT result FROM jobinsight_monitoring.batch_claims WHERE claim_id = %s AND run_id = %s "
+        "AND saved_at IS NOT NULL",
+        (claim.claim_id, run_id),
+    )
+    row = cur.fetchone()
+    if row is None:
+        return None
+    return SaveResult(**{**row[0], "already_saved": True})

@@ -1,0 +1,44 @@
+"""Publishing a run's figures as Prefect artifacts (table, markdown summary, progress)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+
+from jobinsight.options import PipelineResult
+from jobinsight.process.tally import phase_totals, summary_markdown
+
+
+def publish_run_artifacts(result: PipelineResult, key_prefix: str) -> None:
+    """``<prefix>-metrics`` (table, one row per phase and batch) and ``<prefix>-summary``."""
+    rows = [
+        {"phase": m.phase, "batch": m.batch_no, "seconds": m.duration_s, "rows_in": m.rows_in,
+         "rows_out": m.rows_out, "rss_mb": m.rss_mb, "rss_delta_mb": m.rss_delta_mb, "cpu_percent": m.cpu_percent}
+        for m in result.phases
+    ]
+    rows += [{"phase": f"{t['phase']} (total)", "batch": None, "seconds": t["seconds"], "rows_in": t["rows_in"],
+              "rows_out": t["rows_out"], "rss_mb": t["peak_rss_mb"], "rss_delta_mb": None, "cpu_percent": None}
+             for t in phase_totals(result.phases)]
+    create_table_artifact(key=f"{key_prefix}-metrics", table=rows,
+                          description=f"Per-phase metrics of {result.flow} run {result.run_id}")
+    create_markdown_artifact(key=f"{key_prefix}-summary", markdown=summary_markdown(result),
+                             description=f"Summary of {result.flow} run {result.run_id}")
+
+
+class ProgressArtifact:
+    """A progress artifact updated after each batch (0–100 %)."""
+
+    def __init__(self, key: str, description: str) -> None:
+        self._id: UUID | None = create_progress_artifact(progress=0.0, key=key, description=description)
+
+    def update(self, done: int, total: int) -> None:
+        if self._id is None:
+            return
+        progress = 100.0 if total <= 0 else min(100.0, 100.0 * done / total)
+        update_progress_artifact(artifact_id=self._id, progress=progress)
