@@ -197,6 +197,81 @@ def process_cmd(
     _print_result(result, as_json)
 
 
+Source = Annotated[str, typer.Option("--source", help="topcv | jsonld | archive | demo")]
+BaseUrl = Annotated[str | None, typer.Option("--base-url", help="Listing base URL (topcv).")]
+Urls = Annotated[list[str] | None, typer.Option("--urls", help="Job page/sitemap URL or a file of URLs (jsonld).")]
+MaxPages = Annotated[int | None, typer.Option("--max-pages", help="Listing pages to fetch at most.")]
+Delay = Annotated[float | None, typer.Option("--delay", help="Seconds between requests to one host.")]
+
+
+def _scrape_overrides(source: str, base_url: str | None, urls: list[str] | None, max_pages: int | None,
+                      delay: float | None) -> dict[str, Any]:
+    overrides: dict[str, Any] = {"source": source, "urls": urls or []}
+    if base_url is not None:
+        overrides["base_url"] = base_url
+    if max_pages is not None:
+        overrides["max_pages"] = max_pages
+    if delay is not None:
+        overrides["delay_seconds"] = delay
+    return overrides
+
+
+@app.command("scrape")
+def scrape_cmd(
+    source: Source = "topcv",
+    base_url: BaseUrl = None,
+    urls: Urls = None,
+    max_pages: MaxPages = None,
+    delay: Delay = None,
+    database_url: DatabaseUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the scrape flow: a source -> raw_jobs (pages archived, event emitted)."""
+    from jobinsight.options import PipelineOptions
+
+    _use_database(database_url)
+    options = PipelineOptions(pipeline_mode="scrapeOnly", **_scrape_overrides(source, base_url, urls, max_pages, delay))
+    from flows.scrape import scrape_flow
+
+    result = _run_with_progress(as_json, lambda: scrape_flow(options))
+    _print_result(result, as_json)
+
+
+@app.command("run")
+def run_cmd(
+    mode: Annotated[str, typer.Option("--mode", help="scrapeOnly | processOnly | all")] = "all",
+    source: Source = "topcv",
+    base_url: BaseUrl = None,
+    urls: Urls = None,
+    max_pages: MaxPages = None,
+    delay: Delay = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per process batch.")] = None,
+    all_rows: Annotated[bool, typer.Option("--all", help="Re-process every row, not only unprocessed ones.")] = False,
+    max_records: Annotated[int | None, typer.Option("--max-records", help="Process at most this many rows.")] = None,
+    database_url: DatabaseUrl = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Run the full flow locally: scrape then process (or one of them, by --mode)."""
+    from jobinsight.options import PipelineOptions
+    from jobinsight.process.tally import IntegrityCheckError
+
+    _use_database(database_url)
+    overrides = _scrape_overrides(source, base_url, urls, max_pages, delay)
+    overrides.update({"pipeline_mode": mode, "only_unprocessed": not all_rows})
+    if batch_size is not None:
+        overrides["batch_size"] = batch_size
+    if max_records is not None:
+        overrides["max_records"] = max_records
+    options = PipelineOptions(**overrides)
+    from flows.full import full_flow
+
+    try:
+        result = _run_with_progress(as_json, lambda: full_flow(options))
+    except IntegrityCheckError as exc:
+        result = exc.result
+    _print_result(result, as_json)
+
+
 def main() -> None:
     """Console entry point: turn known failures into a clear message and exit code 2."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

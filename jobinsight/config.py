@@ -28,6 +28,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     "JOBINSIGHT_SCRAPE_CONCURRENCY": ("2", "Requests in flight at once."),
     "JOBINSIGHT_USER_AGENT": ("JobInsightETL/0.1 (+https://github.com/jobinsight-etl)", "User-Agent of the crawler."),
     "JOBINSIGHT_RESPECT_ROBOTS": ("true", "Honour robots.txt."),
+    "JOBINSIGHT_SQL_DIR": ("the repository's sql/", "Where the migration files are (for installs outside the checkout)."),
     "JOBINSIGHT_TEST_DATABASE_URL": (
         "(unset)",
         "Tests only: an extra server to run the database tests against, besides the embedded one.",

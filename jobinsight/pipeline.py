@@ -1,0 +1,41 @@
+"""Combining the scrape and process results of a full run into one ``PipelineResult``."""
+
+from __future__ import annotations
+
+from jobinsight.options import PipelineResult, PipelineStats
+
+
+def combine_results(run_id: str, mode: str, parts: dict[str, PipelineResult], duration_s: float) -> PipelineResult:
+    """One result for the full run; each part's own result is kept under ``parts``."""
+    success = all(part.success for part in parts.values())
+    message = "; ".join(f"{name}: {part.message}" for name, part in parts.items())
+    scrape, process = parts.get("scrape"), parts.get("process")
+    stats = PipelineStats(
+        total_records=sum(p.stats.total_records for p in parts.values()),
+        processed_records=process.stats.processed_records if process else 0,
+        success_count=sum(p.stats.success_count for p in parts.values()),
+        failure_count=sum(p.stats.failure_count for p in parts.values()),
+        quarantined=sum(p.stats.quarantined for p in parts.values()),
+        duration_seconds=round(duration_s, 3),
+        batch_count=process.stats.batch_count if process else 0,
+        extra={
+            "mode": mode,
+            "scraped": scrape.stats.success_count if scrape else 0,
+            "inserted": scrape.stats.extra.get("inserted", 0) if scrape else 0,
+            "processed": process.stats.processed_records if process else 0,
+        },
+    )
+    phases = [m for part in parts.values() for m in part.phases]
+    return PipelineResult(success=success, message=message, flow="full", run_id=run_id, stats=stats,
+                          phases=phases, parts=parts)
+
+
+def full_summary_markdown(result: PipelineResult) -> str:
+    """Markdown summary of a full run for its artifact."""
+    lines = [f"# JobInsight full run {'succeeded' if result.success else 'FAILED'} "
+             f"({result.stats.extra.get('mode')})", ""]
+    lines += ["| part | ok | message | rows | seconds |", "|---|---|---|---|---|"]
+    for name, part in result.parts.items():
+        lines.append(f"| {name} | {'yes' if part.success else 'no'} | {part.message} | "
+                     f"{part.stats.success_count:,} | {part.stats.duration_seconds} |")
+    return "\n".join(lines)
