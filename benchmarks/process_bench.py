@@ -22,13 +22,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import psutil  # noqa: E402
 import psycopg2  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
+from jobinsight.config import apply_prefect_defaults  # noqa: E402
 from jobinsight.db.migrate import apply_migrations  # noqa: E402
 from jobinsight.db.resolve import resolve_database  # noqa: E402
 from jobinsight.process.tally import phase_totals  # noqa: E402
@@ -75,6 +75,7 @@ def _admin(url: str, statement: sql.Composable) -> None:
 
 
 def main() -> int:
+    apply_prefect_defaults()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=None)

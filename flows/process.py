@@ -7,15 +7,17 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
 from prefect.events import emit_event
+from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 
 from jobinsight import progress
 from jobinsight.db.resolve import resolve_database
 from jobinsight.monitoring import finish_run, record_phases, start_run
-from jobinsight.options import PipelineOptions, PipelineResult
+from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult
 from jobinsight.process.claims import count_eligible
 from jobinsight.process.save import ClaimLostError
 from jobinsight.process.tally import IntegrityCheckError, ProcessTally
@@ -23,15 +25,48 @@ from tasks.artifacts import ProgressArtifact, publish_run_artifacts
 from tasks.process_phases import claim_next_batch, load_claimed_rows, save_rows, setup_schema, transform_rows
 
 
+@dataclass
+class PendingSave:
+    """A batch whose save is running while the next batch is prepared."""
+
+    future: PrefectFuture
+    batch_no: int
+    loaded: int
+    transform_stats: dict
+    metrics: list[PhaseMetric]
+
+
+def _collect(pending: PendingSave, tally: ProcessTally, bar: ProgressArtifact, target: int, logger) -> None:  # noqa: ANN001
+    """Wait for a batch's save and fold it into the run's totals."""
+    try:
+        saved = pending.future.result()
+    except ClaimLostError as exc:
+        logger.warning(str(exc))
+        tally.lost_claims += 1
+        return
+    tally.phases += [*pending.metrics, saved.metric]
+    tally.add_batch(pending.loaded, pending.transform_stats, saved.value.to_dict())
+    bar.update(tally.loaded, target)
+    progress.report("process", tally.loaded, target)
+    logger.info("batch %s: %s rows saved, %s quarantined (%s so far)", pending.batch_no,
+                f"{saved.value.marked_processed:,}", saved.value.quarantined, f"{tally.loaded:,}")
+
+
 def _default_options() -> PipelineOptions:
     return PipelineOptions(pipeline_mode="processOnly")
 
 
 @flow(name="process", retries=2, retry_delay_seconds=10, persist_result=False)
-def process_flow(options: PipelineOptions | None = None) -> PipelineResult:
-    """Process every eligible raw row (or ``max_records``) into staging."""
+def process_flow(options: PipelineOptions | None = None, trigger: dict | None = None) -> PipelineResult:
+    """Process every eligible raw row (or ``max_records``) into staging.
+
+    ``trigger`` is what the deployment's event trigger knows about the event that started
+    the run (event id, resource, the scrape's flow run id and counts); it is only logged.
+    """
     options = options or _default_options()
     logger = get_run_logger()
+    if trigger:
+        logger.info("started by event: %s", trigger)
     run_id = str(flow_run.id)
     db_url = resolve_database().url
     started = time.monotonic()
@@ -46,9 +81,10 @@ def process_flow(options: PipelineOptions | None = None) -> PipelineResult:
     logger.info("process run %s: %s eligible rows (mode %s, batch size %s)",
                 run_id, f"{tally.eligible_at_start:,}", mode, options.batch_size)
 
-    after_id, batch_no = 0, 0
+    after_id, batch_no, claimed_rows = 0, 0, 0
+    pending: PendingSave | None = None
     while True:
-        remaining = options.max_records - tally.loaded if options.max_records else options.batch_size
+        remaining = options.max_records - claimed_rows if options.max_records else options.batch_size
         if remaining <= 0:
             tally.stop_reason = f"max_records={options.max_records} reached"
             break
@@ -62,23 +98,17 @@ def process_flow(options: PipelineOptions | None = None) -> PipelineResult:
         claim = claimed.value
         if claim is None:
             break
+        after_id, claimed_rows = claim.hi_id, claimed_rows + claim.n_rows
         loaded = load_claimed_rows(db_url, claim, batch_no)
         transformed = transform_rows(loaded.value, options.usd_rate, batch_no)
         outcome = transformed.value
-        try:
-            saved = save_rows(db_url, claim, outcome.staging, outcome.quarantined, run_id, batch_no)
-        except ClaimLostError as exc:
-            logger.warning(str(exc))
-            tally.lost_claims += 1
-            after_id = claim.hi_id
-            continue
-        tally.phases += [loaded.metric, transformed.metric, saved.metric]
-        tally.add_batch(len(loaded.value), outcome.stats, saved.value.to_dict())
-        after_id = claim.hi_id
-        bar.update(tally.loaded, target)
-        progress.report("process", tally.loaded, target)
-        logger.info("batch %s: %s rows saved, %s quarantined (%s so far)", batch_no,
-                    f"{saved.value.marked_processed:,}", saved.value.quarantined, f"{tally.loaded:,}")
+        # Saving batch k overlaps loading and transforming batch k+1 (database vs CPU work).
+        if pending is not None:
+            _collect(pending, tally, bar, target, logger)
+        future = save_rows.submit(db_url, claim, outcome.staging, outcome.quarantined, run_id, batch_no)
+        pending = PendingSave(future, batch_no, len(loaded.value), outcome.stats, [loaded.metric, transformed.metric])
+    if pending is not None:
+        _collect(pending, tally, bar, target, logger)
 
     result = tally.result(options.integrity_threshold)
     record_phases(db_url, run_id, "process", result.phases)

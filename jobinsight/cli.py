@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -272,9 +273,53 @@ def run_cmd(
     _print_result(result, as_json)
 
 
+# --- deploy: work pool, database block and prefect.yaml (logic in deployments/setup.py) -------
+
+
+def _deploy_setup_module(project_dir: Path | None):  # noqa: ANN202 - a module loaded from a file
+    """``deployments/setup.py`` of the clone being deployed (it lives beside prefect.yaml, not in the package)."""
+    import importlib.util
+
+    from jobinsight.errors import UserFacingError
+
+    candidates = [project_dir] if project_dir else [Path.cwd(), Path(__file__).resolve().parents[1]]
+    for root in candidates:
+        script = root.resolve() / "deployments" / "setup.py"
+        if script.is_file() and (root / "prefect.yaml").is_file():
+            spec = importlib.util.spec_from_file_location("jobinsight_deployments_setup", script)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module  # dataclasses look their module up there
+            spec.loader.exec_module(module)
+            return module, root.resolve()
+    where = project_dir or "the current folder or the installed package's checkout"
+    raise UserFacingError(
+        f"No prefect.yaml with deployments/setup.py in {where}: `jobinsight deploy` runs from a clone of the "
+        "repository. Change into the clone or pass --project-dir."
+    )
+
+
+@app.command("deploy")
+def deploy_cmd(
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", help="PostgreSQL URL to store in the SqlAlchemyConnector block all workers use.")] = None,
+    block: Annotated[str | None, typer.Option(
+        "--block", help="Name of that block (default: JOBINSIGHT_DB_BLOCK, else jobinsight-db).")] = None,
+    project_dir: Annotated[Path | None, typer.Option(
+        "--project-dir", help="The clone holding prefect.yaml (default: the current folder).")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Deploy to the Prefect server in PREFECT_API_URL: work pool, database block, prefect.yaml."""
+    setup, root = _deploy_setup_module(project_dir)
+    report = setup.deploy(database_url, block, project_dir=root,
+                          echo=lambda text: typer.echo(text.rstrip(), err=True))
+    emit(report.to_dict(), as_json, setup.human_summary(report))
+
+
 def main() -> None:
     """Console entry point: turn known failures into a clear message and exit code 2."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from jobinsight.config import apply_prefect_defaults
+
+    apply_prefect_defaults()
     try:
         app()
     except UserFacingError as exc:

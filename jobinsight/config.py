@@ -82,3 +82,14 @@ def env_bool(name: str, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ValueError(f"environment variable {name}={raw!r} is not a boolean (use true/false)")
+
+
+def apply_prefect_defaults() -> None:
+    """Prefect settings this product relies on, unless the user set them.
+
+    Analytics off (no network calls home), and a generous start-up timeout for the temporary
+    API server that Prefect starts when no ``PREFECT_API_URL`` is set: on a busy 2-core machine
+    it can take longer than Prefect's default 20 s.
+    """
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")

@@ -16,7 +16,9 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from jobinsight.config import apply_prefect_defaults  # noqa: E402
+
+apply_prefect_defaults()
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REALDATA = REPO_ROOT.parent / "shared" / "realdata"

@@ -32,7 +32,17 @@ STAGING_COLUMNS = [
     "salary_amount_max", "location_pairs", "cities", "due_date", "skills_normalized", "seniority",
     "job_family", "work_mode", "languages_required", "capabilities", "enrichment_source", "enrichment_version",
 ]
-_TIMESTAMP_COLUMNS = ("posted_time", "crawled_at", "due_date")
+#: Staging columns copied as they are from the raw row (taken from the raw table in SQL, not sent back).
+PASSTHROUGH_COLUMNS = [
+    "source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills", "location",
+    "location_detail", "deadline", "verified_employer", "last_update", "logo_url", "posted_time", "crawled_at",
+    "content_hash",
+]
+#: Columns computed in Python and sent to the database (raw_id and content_hash identify the row version).
+DERIVED_COLUMNS = ["raw_id", "content_hash"] + [
+    c for c in STAGING_COLUMNS if c not in PASSTHROUGH_COLUMNS and c != "raw_id"
+]
+_TIMESTAMP_COLUMNS = ("due_date",)
 _KEY = ("source", "job_id")
 
 
@@ -56,8 +66,8 @@ class SaveResult:
 
 
 def frame_to_csv(frame: pd.DataFrame) -> bytes:
-    """The staging frame as CSV for COPY (NULL = unquoted empty, '' = quoted)."""
-    data = frame[STAGING_COLUMNS].copy()
+    """The derived columns as CSV for COPY (NULL = unquoted empty, '' = quoted)."""
+    data = frame[DERIVED_COLUMNS].copy()
     for name in _TIMESTAMP_COLUMNS:
         data[name] = pd.to_datetime(data[name], utc=True).astype("datetime64[us, UTC]")
     table = pa.Table.from_pandas(data, preserve_index=False)
@@ -70,21 +80,39 @@ def _column_list(names: list[str]) -> sql.Composable:
     return sql.SQL(", ").join(sql.Identifier(n) for n in names)
 
 
+def _temp_columns() -> sql.Composable:
+    """Temp-table columns typed like their staging counterparts."""
+    types = {"raw_id": "bigint", "due_date": "timestamptz", "salary_min": "numeric", "salary_max": "numeric",
+             "salary_amount_min": "numeric", "salary_amount_max": "numeric", "location_pairs": "jsonb",
+             "cities": "jsonb", "skills_normalized": "jsonb", "languages_required": "jsonb", "capabilities": "jsonb"}
+    return sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types.get(c, "text")))
+                              for c in DERIVED_COLUMNS)
+
+
+_TEMP_COLUMNS = _temp_columns()
+_UPDATES = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
+                              for c in STAGING_COLUMNS if c not in _KEY)
+
+
 _CREATE_TEMP = sql.SQL(
-    "CREATE TEMP TABLE jobinsight_batch_stage (LIKE jobinsight_staging.staging_jobs_data) ON COMMIT DROP; "
+    "CREATE TEMP TABLE jobinsight_batch_stage ({derived}) ON COMMIT DROP; "
     "CREATE TEMP TABLE jobinsight_batch_quarantine (raw_id bigint, reason text) ON COMMIT DROP;"
 )
-_UPSERT = sql.SQL(
-    """INSERT INTO jobinsight_staging.staging_jobs_data ({cols}, processed_at, run_id)
-       SELECT {cols}, now(), {run_id} FROM jobinsight_batch_stage
+# One pass over raw: the UPDATE marks the rows processed (only where the content hash is still the
+# one processed) and RETURNING hands their columns to the staging upsert, so raw values are never
+# shipped back from Python and a row changed meanwhile is neither marked nor written.
+_MARK_AND_UPSERT = sql.SQL(
+    """WITH marked AS (
+           UPDATE public.raw_jobs r
+              SET is_processed = true, process_date = now(), process_error = NULL
+             FROM jobinsight_batch_stage s
+            WHERE r.id = s.raw_id AND r.id BETWEEN {lo} AND {hi}
+              AND r.content_hash IS NOT DISTINCT FROM s.content_hash
+        RETURNING r.id AS raw_id, {raw_cols}, {derived}
+       )
+       INSERT INTO jobinsight_staging.staging_jobs_data ({all_cols}, processed_at, run_id)
+       SELECT {all_cols}, now(), {run_id} FROM marked
        ON CONFLICT (source, job_id) DO UPDATE SET {updates}, processed_at = now(), run_id = EXCLUDED.run_id"""
-)
-_MARK = sql.SQL(
-    """UPDATE public.raw_jobs r
-          SET is_processed = true, process_date = now(), process_error = NULL
-         FROM jobinsight_batch_stage s
-        WHERE r.id = s.raw_id AND r.id BETWEEN {lo} AND {hi}
-          AND r.content_hash IS NOT DISTINCT FROM s.content_hash"""
 )
 _RESOLVE = """
     UPDATE jobinsight_monitoring.quarantine q
@@ -125,23 +153,23 @@ def save_batch(url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.Da
             previous = _previous_result(cur, claim, run_id)
             if previous is not None:
                 return previous
-            cur.execute(_CREATE_TEMP)
+            cur.execute(_CREATE_TEMP.format(derived=_TEMP_COLUMNS))
             staged = marked = resolved = quarantined_rows = 0
             if payload:
                 cur.copy_expert(
-                    sql.SQL("COPY jobinsight_batch_stage ({}) FROM STDIN WITH (FORMAT csv)")
-                    .format(_column_list(STAGING_COLUMNS)).as_string(conn),
+                    sql.SQL("COPY jobinsight_batch_stage FROM STDIN WITH (FORMAT csv)").as_string(conn),
                     io.BytesIO(payload),
                 )
-                updates = sql.SQL(", ").join(
-                    sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
-                    for c in STAGING_COLUMNS if c not in _KEY
-                )
-                cur.execute(_UPSERT.format(cols=_column_list(STAGING_COLUMNS), run_id=sql.Literal(run_id),
-                                           updates=updates))
-                staged = cur.rowcount
-                cur.execute(_MARK.format(lo=sql.Literal(claim.lo_id), hi=sql.Literal(claim.hi_id)))
-                marked = cur.rowcount
+                cur.execute(_MARK_AND_UPSERT.format(
+                    lo=sql.Literal(claim.lo_id), hi=sql.Literal(claim.hi_id), run_id=sql.Literal(run_id),
+                    raw_cols=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c))
+                                                for c in PASSTHROUGH_COLUMNS if c != "content_hash"),
+                    derived=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c))
+                                               for c in DERIVED_COLUMNS if c != "raw_id"),
+                    all_cols=_column_list(STAGING_COLUMNS),
+                    updates=_UPDATES,
+                ))
+                staged = marked = cur.rowcount
                 cur.execute(_RESOLVE)
                 resolved = cur.rowcount
             if len(quarantined):

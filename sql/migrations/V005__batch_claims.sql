@@ -40,11 +40,12 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended('jobinsight.batch_claims', 0));
 
-    -- Resume this run's own unsaved claim (a retried task or flow run) before taking a new one.
+    -- Resume this run's own unsaved claim ahead of its cursor (a retried flow run starts again
+    -- from 0) before taking a new one; a claim behind the cursor is still being saved.
     RETURN QUERY
     SELECT c.claim_id, c.lo_id, c.hi_id, c.n_rows
       FROM jobinsight_monitoring.batch_claims c
-     WHERE c.run_id = p_run_id AND c.saved_at IS NULL AND c.claimed_until >= now()
+     WHERE c.run_id = p_run_id AND c.saved_at IS NULL AND c.claimed_until >= now() AND c.lo_id > p_after
      ORDER BY c.lo_id
      LIMIT 1;
     IF FOUND THEN
