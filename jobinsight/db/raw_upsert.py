@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg2
+from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from jobinsight.db.connect import connect
@@ -36,7 +37,9 @@ CREATE TEMP TABLE jobinsight_scraped (
     skills jsonb, verified_employer boolean, posted_time timestamptz, payload jsonb
 ) ON COMMIT DROP
 """
-_INSERT_TEMP = "INSERT INTO jobinsight_scraped ({}) VALUES %s".format(", ".join(_COLUMNS))
+_INSERT_TEMP = sql.SQL("INSERT INTO jobinsight_scraped ({}) VALUES %s").format(
+    sql.SQL(", ").join(sql.Identifier(c) for c in _COLUMNS)
+)
 _TEMPLATE = "(" + ", ".join(["%s"] * 12 + ["%s::jsonb", "%s", "%s", "%s::jsonb"]) + ")"
 
 _UPSERT = """

@@ -56,8 +56,11 @@ def read_url_arguments(values: list[str]) -> list[str]:
 
 def fetch_settings_for(options: PipelineOptions) -> FetchSettings:
     """Environment defaults overridden by the run's options."""
-    return FetchSettings.from_env(delay_seconds=options.delay_seconds, concurrency=options.concurrency,
-                                  respect_robots=options.respect_robots)
+    return FetchSettings.from_env(
+        delay_seconds=options.delay_seconds,
+        concurrency=options.concurrency,
+        respect_robots=options.respect_robots,
+    )
 
 
 @contextmanager
@@ -89,8 +92,14 @@ def crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | N
         return replay_archive(options.archive_root or archive_root(), date=options.archive_date)
     if target.source == "jsonld":
         return crawl_jsonld(target.urls, target.settings, progress=progress, max_pages=None)
-    return crawl_listing(target.base_url or DEFAULT_TOPCV_BASE, options.max_pages, target.settings,
-                         PARSER_OF[target.source], source=target.source, progress=progress)
+    return crawl_listing(
+        target.base_url or DEFAULT_TOPCV_BASE,
+        options.max_pages,
+        target.settings,
+        PARSER_OF[target.source],
+        source=target.source,
+        progress=progress,
+    )
 
 
 def archive_pages(outcome: CrawlOutcome, root: str) -> int:
@@ -98,11 +107,11 @@ def archive_pages(outcome: CrawlOutcome, root: str) -> int:
     writer = ArchiveWriter(root)
     parser = PARSER_OF.get(outcome.source, outcome.source)
     written = 0
-    for number, result in enumerate(outcome.pages, start=1):
-        key = f"page-{result.page_number or number:05d}" if outcome.source != "jsonld" else None
-        try:
-            result.archived_path = writer.write(result.page, source=outcome.source, parser=parser,
-                                                verdict=result.verdict, page_key=key)
+    for result in outcome.pages:
+        try:  # the key derives from the page URL, so two base URLs crawled on one day never collide
+            result.archived_path = writer.write(
+                result.page, source=outcome.source, parser=parser, verdict=result.verdict
+            )
             written += 1
         except OSError as exc:  # the archive is a copy; losing it must not lose the crawl
             outcome.archive_errors += 1
@@ -110,21 +119,31 @@ def archive_pages(outcome: CrawlOutcome, root: str) -> int:
     return written
 
 
-def scrape_result(outcome: CrawlOutcome, upsert: UpsertResult, archived: int, run_id: str,
-                  phases: list[PhaseMetric], duration_s: float) -> PipelineResult:
+def scrape_result(
+    outcome: CrawlOutcome,
+    upsert: UpsertResult,
+    archived: int,
+    run_id: str,
+    phases: list[PhaseMetric],
+    duration_s: float,
+) -> PipelineResult:
     """The scrape run's ``PipelineResult``: success needs usable pages and a clean upsert."""
     problems = "; ".join(f"{p['verdict']} at {p['url']}: {p['reason']}" for p in outcome.problems[:5])
     usable = outcome.jobs_found > 0
     if usable:
-        message = (f"{outcome.jobs_found} jobs from {outcome.pages_fetched} pages: {upsert.inserted} inserted, "
-                   f"{upsert.updated} updated, {upsert.unchanged} unchanged, {upsert.quarantined} quarantined")
+        message = (
+            f"{outcome.jobs_found} jobs from {outcome.pages_fetched} pages: {upsert.inserted} inserted, "
+            f"{upsert.updated} updated, {upsert.unchanged} unchanged, {upsert.quarantined} quarantined"
+        )
         if outcome.problems:
             message += f"; pagination ended early: {problems}"
     else:
-        message = (f"no jobs were scraped from {outcome.pages_fetched} pages"
-                   + (f": {problems}" if problems else "")
-                   + ". If the site shows a captcha/block page, slow down (--delay) or try later; "
-                   "check --base-url and robots.txt.")
+        message = (
+            f"no jobs were scraped from {outcome.pages_fetched} pages"
+            + (f": {problems}" if problems else "")
+            + ". If the site shows a captcha/block page, slow down (--delay) or try later; "
+            "check --base-url and robots.txt."
+        )
     stats = PipelineStats(
         total_records=outcome.jobs_found,
         processed_records=upsert.inserted + upsert.updated + upsert.unchanged,
@@ -133,9 +152,16 @@ def scrape_result(outcome: CrawlOutcome, upsert: UpsertResult, archived: int, ru
         quarantined=upsert.quarantined,
         duration_seconds=round(duration_s, 3),
         batch_count=1 if outcome.jobs else 0,
-        extra={**outcome.counts(), "inserted": upsert.inserted, "updated": upsert.updated,
-               "unchanged": upsert.unchanged, "duplicates_collapsed": upsert.duplicates_collapsed,
-               "pages_archived": archived, "problem_pages": outcome.problems},
+        extra={
+            **outcome.counts(),
+            "inserted": upsert.inserted,
+            "updated": upsert.updated,
+            "unchanged": upsert.unchanged,
+            "duplicates_collapsed": upsert.duplicates_collapsed,
+            "pages_archived": archived,
+            "problem_pages": outcome.problems,
+        },
     )
-    return PipelineResult(success=usable, message=message, flow="scrape", run_id=run_id, stats=stats,
-                          phases=phases)
+    return PipelineResult(
+        success=usable, message=message, flow="scrape", run_id=run_id, stats=stats, phases=phases
+    )

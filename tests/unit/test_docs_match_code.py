@@ -21,7 +21,7 @@ def test_every_cli_command_is_documented() -> None:
     runner = CliRunner()
     top = runner.invoke(app, ["--help"]).output
     db = runner.invoke(app, ["db", "--help"]).output
-    commands = [c for c in ("process", "scrape", "run") if f" {c} " in top]
+    commands = [c for c in ("process", "scrape", "run", "deploy") if f" {c} " in top]
     commands += [f"db {c}" for c in ("init", "status", "url", "stop") if f" {c} " in db]
     assert "db status" in commands and "process" in commands
     missing = [c for c in commands if f"`jobinsight {c}" not in README]

@@ -1,0 +1,259 @@
+"""Deploy JobInsight ETL to a Prefect server: work pool, database block, then ``prefect.yaml``.
+
+``prefect deploy --all`` refuses to deploy to a work pool that does not exist and cannot
+create the database block, so a fresh server needs two steps before it; this script (also
+``jobinsight deploy``) does all three, idempotently, so it can be re-run after every change:
+
+1. create the ``jobinsight`` process work pool if it is missing;
+2. with ``--database-url``: create or update the ``SqlAlchemyConnector`` block (``--block``,
+   default ``jobinsight-db``) that workers take the database from — the password is stored
+   as a secret and never printed;
+3. apply ``prefect.yaml`` with ``prefect deploy --all`` from the repository root, with
+   ``JOBINSIGHT_DB_BLOCK`` set to that block so the deployments' runs use it.
+
+Usage (from anywhere; the server is the one in ``PREFECT_API_URL``)::
+
+    python deployments/setup.py [--database-url URL] [--block NAME] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+import yaml
+
+from jobinsight.db.urls import mask_url, password_of, scrub, to_libpq
+from jobinsight.errors import UserFacingError
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+WORK_POOL = "jobinsight"
+DEFAULT_BLOCK = "jobinsight-db"
+#: Read on each worker when a run starts (see prefect.yaml's pull step); never baked in at deploy time.
+PROJECT_DIR_VARIABLE = "JOBINSIGHT_PROJECT_DIR"
+
+
+class DeployError(UserFacingError):
+    """Deploying cannot go on; the message says what to change."""
+
+
+@dataclass
+class DeployReport:
+    """What a deploy did (printed by the CLI, as JSON under ``--json``)."""
+
+    api_url: str
+    work_pool: str
+    work_pool_created: bool = False
+    block: str | None = None
+    block_saved: bool = False
+    database: str | None = None
+    deployments: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def api_url() -> str:
+    """The Prefect API this deploys to; deploying to a temporary in-process server is pointless."""
+    from prefect.settings import get_current_settings
+
+    url = get_current_settings().api.url
+    if not url:
+        raise DeployError(
+            "PREFECT_API_URL is not set, so there is no Prefect server to deploy to. Start one with "
+            "`prefect server start` (or use Prefect Cloud) and set PREFECT_API_URL, e.g. "
+            "`export PREFECT_API_URL=http://127.0.0.1:4200/api`, then run this again."
+        )
+    return str(url)
+
+
+async def _check_api(url: str) -> None:
+    from prefect.client.orchestration import get_client
+
+    async with get_client() as client:
+        problem = await client.api_healthcheck()
+    if problem is not None:
+        raise DeployError(
+            f"The Prefect API at {url} is unreachable ({type(problem).__name__}: "
+            f"{scrub(str(problem)).splitlines()[0] if str(problem) else 'no answer'}). Check that the server "
+            "is running (`prefect server start`) and that PREFECT_API_URL points at it."
+        )
+
+
+async def _ensure_work_pool(name: str) -> bool:
+    """Create the process work pool unless it exists; True when created."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectNotFound
+    from prefect.workers.process import ProcessWorker
+
+    async with get_client() as client:
+        try:
+            pool = await client.read_work_pool(name)
+        except ObjectNotFound:
+            await client.create_work_pool(WorkPoolCreate(
+                name=name, type="process", description="JobInsight ETL: flow runs as processes on each worker.",
+                base_job_template=ProcessWorker.get_default_base_job_template(),
+            ))
+            return True
+    if pool.type != "process":
+        raise DeployError(
+            f"The work pool {name!r} exists with type {pool.type!r}, but prefect.yaml needs a process pool. "
+            f"Delete it (`prefect work-pool delete {name}`) or rename it, then run this again."
+        )
+    return False
+
+
+async def _block_exists(name: str) -> bool:
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    async with get_client() as client:
+        try:
+            await client.read_block_document_by_name(name, block_type_slug="sqlalchemy-connector")
+        except ObjectNotFound:
+            return False
+    return True
+
+
+def connector_for(database_url: str):  # noqa: ANN201 - prefect_sqlalchemy is imported lazily
+    """A ``SqlAlchemyConnector`` holding ``database_url`` as parts (the password as a secret)."""
+    from prefect_sqlalchemy import ConnectionComponents, SqlAlchemyConnector, SyncDriver
+
+    url = to_libpq(database_url)
+    parts = urlsplit(url)
+    if parts.scheme != "postgresql":
+        raise DeployError(f"--database-url must be a PostgreSQL URL (postgresql://…), not {mask_url(url)!r}.")
+    components = ConnectionComponents(
+        driver=SyncDriver.POSTGRESQL_PSYCOPG2,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname,
+        port=parts.port,
+        database=unquote(parts.path.lstrip("/")) or None,
+        query=dict(parse_qsl(parts.query)) or None,
+    )
+    return SqlAlchemyConnector(connection_info=components)
+
+
+def save_database_block(database_url: str, name: str) -> str:
+    """Create or update the block; returns the URL with its password masked."""
+    try:
+        connector_for(database_url).save(name, overwrite=True)
+    except DeployError:
+        raise
+    except Exception as exc:
+        raise DeployError(
+            f"Could not save the SqlAlchemyConnector block {name!r}: "
+            f"{scrub(str(exc), [password_of(database_url) or ''])}"
+        ) from None
+    return mask_url(to_libpq(database_url))
+
+
+def deployment_names(prefect_file: Path) -> list[str]:
+    """The deployments prefect.yaml defines, in order."""
+    with prefect_file.open(encoding="utf-8") as handle:
+        spec = yaml.safe_load(handle) or {}
+    return [d["name"] for d in spec.get("deployments", [])]
+
+
+def _prefect_command() -> list[str]:
+    """The Prefect CLI of this interpreter (same virtualenv as the flows)."""
+    return [sys.executable, "-m", "prefect"]
+
+
+def apply_prefect_yaml(project_dir: Path, block: str | None, *, echo=None) -> None:  # noqa: ANN001
+    """``prefect deploy --all`` from the repository root; raises DeployError with its output on failure."""
+    env = dict(os.environ)
+    env.pop(PROJECT_DIR_VARIABLE, None)  # resolved on each worker, not here
+    env["JOBINSIGHT_DB_BLOCK"] = block or ""  # empty: each worker's own JOBINSIGHT_DATABASE_URL / embedded
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    proc = subprocess.run(
+        [*_prefect_command(), "--no-prompt", "deploy", "--all", "--prefect-file", str(project_dir / "prefect.yaml")],
+        cwd=project_dir, env=env, capture_output=True, text=True, check=False,
+    )
+    output = scrub((proc.stdout or "") + (proc.stderr or ""))
+    if echo is not None:
+        echo(output)
+    if proc.returncode != 0:
+        tail = " ".join(line.strip() for line in output.strip().splitlines()[-8:])
+        raise DeployError(f"`prefect deploy --all` failed (exit {proc.returncode}) in {project_dir}: {tail}")
+
+
+def deploy(database_url: str | None = None, block: str | None = None, project_dir: Path = PROJECT_DIR,
+           echo=None) -> DeployReport:  # noqa: ANN001 - echo: a print-like callable
+    """Work pool, block, deployments — see the module docstring."""
+    prefect_file = project_dir / "prefect.yaml"
+    if not prefect_file.is_file():
+        raise DeployError(f"No prefect.yaml in {project_dir}: run this from a clone of the repository.")
+    url = api_url()
+    asyncio.run(_check_api(url))
+    report = DeployReport(api_url=url, work_pool=WORK_POOL)
+    report.work_pool_created = asyncio.run(_ensure_work_pool(WORK_POOL))
+
+    explicit_block = block is not None
+    block = block or os.environ.get("JOBINSIGHT_DB_BLOCK") or DEFAULT_BLOCK
+    if database_url:
+        report.database = save_database_block(database_url, block)
+        report.block, report.block_saved = block, True
+    elif asyncio.run(_block_exists(block)):
+        report.block = block
+    elif explicit_block or os.environ.get("JOBINSIGHT_DB_BLOCK"):
+        raise DeployError(
+            f"There is no SqlAlchemyConnector block named {block!r} on {url}. Pass --database-url to create it, "
+            "or leave out --block (and JOBINSIGHT_DB_BLOCK) to let each worker use its own JOBINSIGHT_DATABASE_URL."
+        )
+    else:
+        report.notes.append(
+            f"No database block: runs use each worker's JOBINSIGHT_DATABASE_URL (or its embedded server). "
+            f"Pass --database-url to store one database for all workers in the block {DEFAULT_BLOCK!r}."
+        )
+
+    apply_prefect_yaml(project_dir, report.block, echo=echo)
+    report.deployments = deployment_names(prefect_file)
+    report.notes.append(
+        f"Start a worker in each clone: deployments/worker.sh (or {PROJECT_DIR_VARIABLE}=<clone> "
+        f"prefect worker start --pool {WORK_POOL})."
+    )
+    return report
+
+
+def human_summary(report: DeployReport) -> str:
+    """The report for people."""
+    lines = [
+        f"Prefect API: {report.api_url}",
+        f"work pool: {report.work_pool} ({'created' if report.work_pool_created else 'already there'})",
+    ]
+    if report.block:
+        detail = f"saved: {report.database}" if report.block_saved else "existing"
+        lines.append(f"database block: {report.block} ({detail})")
+    lines.append("deployments: " + ", ".join(report.deployments))
+    lines += report.notes
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="PostgreSQL URL to store in the database block for all workers.")
+    parser.add_argument("--block", help=f"SqlAlchemyConnector block name (default: {DEFAULT_BLOCK}).")
+    parser.add_argument("--json", action="store_true", help="Print one JSON document on stdout.")
+    args = parser.parse_args(argv)
+    try:
+        report = deploy(args.database_url, args.block, echo=lambda text: print(text, file=sys.stderr))
+    except UserFacingError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.to_dict(), indent=2) if args.json else human_summary(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,339 @@
+"""Crawl orchestration without Prefect: fetch pages, check each one, parse, archive, count.
+
+Why Prefect-free: these are the decisions that need tests (when to stop paginating, what counts
+as a problem, which rows are kept) and they must run the same from a Prefect task, the CLI, a
+benchmark or a notebook. The Prefect layer only wraps these calls with retries, caching and
+events.
+
+Listing crawls keep up to ``concurrency`` pages in flight (a sliding window) but judge them
+strictly in page order, stopping at the first page that is blocked, empty, a repeat of the
+previous page, or an HTTP error; pages requested beyond that point are discarded unused. Rows are only ever taken from ``ok`` pages. An empty page after at least one
+good page is the normal end of the listing and is not reported as a problem; an empty first
+page is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
+
+from jobinsight.scrape.aio import run_sync
+from jobinsight.scrape.archive import ArchiveWriter
+from jobinsight.scrape.fetcher import FetchedPage, Fetcher, FetchSettings
+from jobinsight.scrape.outcome import CrawlOutcome, PageResult
+from jobinsight.scrape.page_checks import PageVerdict, check_listing_page
+from jobinsight.scrape.records import RawJob, dedupe_jobs
+from jobinsight.scrape.sources import DEFAULT_SOURCES, ParserFn, get_parser, parser_name
+from jobinsight.scrape.sources.jsonld import parse_sitemap_document
+from jobinsight.scrape.sources.topcv import listing_url
+
+logger = logging.getLogger("jobinsight.scrape")
+
+Progress = Callable[[int, int | None], None]
+
+
+def plan_listing_urls(base_url: str, max_pages: int, *, start_page: int = 1) -> list[str]:
+    """``base_url?page=start_page`` … up to ``max_pages`` URLs, other query parameters kept."""
+    if max_pages < 0:
+        raise ValueError(f"max_pages must be >= 0, got {max_pages}")
+    return [listing_url(base_url, n) for n in range(start_page, start_page + max_pages)]
+
+
+# -- listing crawl -------------------------------------------------------------------------------
+
+
+async def acrawl_listing(
+    base_url: str,
+    max_pages: int,
+    settings: FetchSettings | None = None,
+    parser: str | ParserFn = "topcv",
+    *,
+    source: str | None = None,
+    archive: ArchiveWriter | None = None,
+    progress: Progress | None = None,
+    start_page: int = 1,
+    keep_bodies: bool = True,
+) -> CrawlOutcome:
+    """Async ``crawl_listing``."""
+    settings = settings or FetchSettings()
+    parse, name = _resolve_parser(parser)
+    source = source or DEFAULT_SOURCES.get(name, name)
+    urls = plan_listing_urls(base_url, max_pages, start_page=start_page)
+    outcome = CrawlOutcome(source=source)
+    started = time.perf_counter()
+    collected: list[RawJob] = []
+    previous_ids: set[str] | None = None
+    done = 0
+    async with Fetcher(settings) as fetcher:
+        # Sliding window: up to ``concurrency`` pages in flight while the oldest is judged, so
+        # parsing overlaps the network; verdicts are still taken strictly in page order.
+        pending: deque[tuple[int, asyncio.Task[FetchedPage]]] = deque()
+        scheduled = 0
+
+        def schedule() -> None:
+            nonlocal scheduled
+            while len(pending) < settings.concurrency and scheduled < len(urls):
+                pending.append((scheduled, asyncio.create_task(fetcher.fetch(urls[scheduled]))))
+                scheduled += 1
+
+        schedule()
+        try:
+            while pending:
+                index, task = pending.popleft()
+                page = await task
+                number = start_page + index
+                jobs = _parse(parse, page, source)
+                verdict = check_listing_page(page, jobs, previous_ids)
+                result = PageResult(page=page, verdict=verdict, jobs_found=len(jobs), page_number=number)
+                await _archive(archive, outcome, result, source, name)
+                _record(outcome, result, first_page=(number == start_page and not collected))
+                if not keep_bodies:
+                    page.release_body()
+                done += 1
+                if progress is not None:
+                    progress(done, max_pages)
+                if not verdict.ok:
+                    outcome.stopped_reason = verdict.verdict
+                    outcome.stopped_url = page.url
+                    break
+                collected.extend(jobs)
+                previous_ids = {job.job_id for job in jobs}
+                schedule()
+        finally:
+            # Pages asked for beyond the stop are not used (nor judged): cancel what is in flight.
+            outcome.pages_discarded = len(pending)
+            for _, task in pending:
+                task.cancel()
+            await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
+        _finish(outcome, fetcher, collected, started)
+    if outcome.stopped_reason is None:
+        outcome.stopped_reason = "max_pages"
+    logger.info("crawl of %s finished: %s", base_url, outcome.counts())
+    return outcome
+
+
+def crawl_listing(
+    base_url: str,
+    max_pages: int,
+    settings: FetchSettings | None = None,
+    parser: str | ParserFn = "topcv",
+    *,
+    source: str | None = None,
+    archive: ArchiveWriter | None = None,
+    progress: Progress | None = None,
+    start_page: int = 1,
+    keep_bodies: bool = True,
+) -> CrawlOutcome:
+    """Crawl listing pages ``start_page..start_page+max_pages-1`` of ``base_url`` in order.
+
+    Stops at the first blocked / empty / repeated / HTTP-error page. Jobs come only from ``ok``
+    pages, de-duplicated by ``(source, job_id)`` keeping the last sighting. Every evaluated
+    page is archived as soon as it is judged when ``archive`` is given; with
+    ``keep_bodies=False`` the outcome then keeps only page metadata (200 real TopCV pages
+    are ~300 MB of bodies). Safe to call inside a running event loop.
+    """
+    return run_sync(
+        lambda: acrawl_listing(
+            base_url,
+            max_pages,
+            settings,
+            parser,
+            source=source,
+            archive=archive,
+            progress=progress,
+            start_page=start_page,
+            keep_bodies=keep_bodies,
+        )
+    )
+
+
+# -- JSON-LD crawl -------------------------------------------------------------------------------
+
+
+async def acrawl_jsonld(
+    urls_or_sitemap: str | Sequence[str],
+    settings: FetchSettings | None = None,
+    *,
+    source: str = "jsonld",
+    archive: ArchiveWriter | None = None,
+    progress: Progress | None = None,
+    max_pages: int | None = None,
+    sitemap_depth: int = 3,
+    keep_bodies: bool = True,
+) -> CrawlOutcome:
+    """Async ``crawl_jsonld``."""
+    settings = settings or FetchSettings()
+    parse, name = _resolve_parser("jsonld")
+    outcome = CrawlOutcome(source=source)
+    started = time.perf_counter()
+    collected: list[RawJob] = []
+    async with Fetcher(settings) as fetcher:
+        if progress is not None:
+            progress(0, None)
+        page_urls = await _expand_sitemaps(fetcher, urls_or_sitemap, outcome, sitemap_depth)
+        if max_pages is not None:
+            page_urls = page_urls[:max_pages]
+        total = len(page_urls)
+        done = 0
+        batch = max(1, settings.concurrency * 4)
+        for start in range(0, total, batch):
+            if outcome.stopped_reason is not None:
+                break
+            pages = await fetcher.fetch_many(page_urls[start : start + batch])
+            for page in pages:
+                jobs = _parse(parse, page, source)
+                verdict = check_listing_page(page, jobs, None)
+                result = PageResult(page=page, verdict=verdict, jobs_found=len(jobs))
+                await _archive(archive, outcome, result, source, name)
+                _record(outcome, result, first_page=True)
+                if not keep_bodies:
+                    page.release_body()
+                if verdict.ok:
+                    collected.extend(jobs)
+                elif verdict.verdict == "blocked" and outcome.stopped_reason is None:
+                    # The site is pushing back: stop asking (the rest of this batch is already in).
+                    outcome.stopped_reason = "blocked"
+                    outcome.stopped_url = page.url
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+        _finish(outcome, fetcher, collected, started)
+    if outcome.stopped_reason is None:
+        outcome.stopped_reason = "done"
+    logger.info("JSON-LD crawl finished: %s", outcome.counts())
+    return outcome
+
+
+def crawl_jsonld(
+    urls_or_sitemap: str | Sequence[str],
+    settings: FetchSettings | None = None,
+    *,
+    source: str = "jsonld",
+    archive: ArchiveWriter | None = None,
+    progress: Progress | None = None,
+    max_pages: int | None = None,
+    sitemap_depth: int = 3,
+    keep_bodies: bool = True,
+) -> CrawlOutcome:
+    """Fetch job pages (or every page listed by a sitemap / sitemap index) and read their JSON-LD.
+
+    ``urls_or_sitemap``: one URL or a list; URLs that look like sitemaps (``*.xml``,
+    ``*.xml.gz``, ``sitemap`` in the path) are expanded, following sitemap indexes up to
+    ``sitemap_depth`` levels. A page without any ``JobPosting`` is reported as ``empty``; a
+    block page stops the crawl.
+    """
+    return run_sync(
+        lambda: acrawl_jsonld(
+            urls_or_sitemap,
+            settings,
+            source=source,
+            archive=archive,
+            progress=progress,
+            max_pages=max_pages,
+            sitemap_depth=sitemap_depth,
+            keep_bodies=keep_bodies,
+        )
+    )
+
+
+def looks_like_sitemap(url: str) -> bool:
+    path = urlsplit(url).path.lower()
+    return path.endswith((".xml", ".xml.gz")) or "sitemap" in path
+
+
+async def _expand_sitemaps(
+    fetcher: Fetcher, urls_or_sitemap: str | Sequence[str], outcome: CrawlOutcome, depth: int
+) -> list[str]:
+    items = [urls_or_sitemap] if isinstance(urls_or_sitemap, str) else list(urls_or_sitemap)
+    pages: list[str] = []
+    seen_maps: set[str] = set()
+    level = [u for u in items if looks_like_sitemap(u)]
+    pages.extend(u for u in items if not looks_like_sitemap(u))
+    for _ in range(depth + 1):
+        level = [u for u in dict.fromkeys(level) if u not in seen_maps]
+        if not level:
+            break
+        seen_maps.update(level)
+        fetched = await fetcher.fetch_many(level)
+        next_level: list[str] = []
+        for page in fetched:
+            if not page.ok:
+                verdict = PageVerdict("http_error", page.error or f"HTTP {page.status}")
+                _problem(outcome, page.url, verdict)
+                continue
+            sitemap = parse_sitemap_document(page.body)
+            if sitemap.kind == "sitemapindex":
+                next_level.extend(sitemap.locs)
+            elif sitemap.kind == "urlset":
+                pages.extend(sitemap.locs)
+            else:
+                _problem(
+                    outcome, page.url, PageVerdict("empty", "not a sitemap (no <urlset>/<sitemapindex>)")
+                )
+        level = next_level
+    else:
+        if level:
+            logger.warning("sitemap nesting deeper than %d levels; ignoring %d sitemaps", depth, len(level))
+    return list(dict.fromkeys(pages))
+
+
+# -- shared steps --------------------------------------------------------------------------------
+
+
+def _resolve_parser(parser: str | ParserFn) -> tuple[ParserFn, str]:
+    if isinstance(parser, str):
+        return get_parser(parser), parser
+    return parser, parser_name(parser)
+
+
+def _parse(parse: ParserFn, page: FetchedPage, source: str) -> list[RawJob]:
+    if not page.ok or not page.body:
+        return []
+    return parse(page.body, page.final_url or page.url, fetched_at=page.fetched_at, source=source)
+
+
+async def _archive(
+    archive: ArchiveWriter | None, outcome: CrawlOutcome, result: PageResult, source: str, parser: str
+) -> None:
+    if archive is None or result.page.robots_disallowed:
+        return
+    try:
+        result.archived_path = await asyncio.to_thread(
+            archive.write, result.page, source=source, parser=parser, verdict=result.verdict
+        )
+    except Exception as exc:  # the crawl result is still worth returning
+        outcome.archive_errors += 1
+        logger.error("could not archive %s: %s", result.page.url, exc)
+
+
+def _record(outcome: CrawlOutcome, result: PageResult, *, first_page: bool) -> None:
+    outcome.pages.append(result)
+    outcome.pages_fetched += 1
+    verdict = result.verdict
+    if verdict.verdict == "blocked":
+        outcome.pages_blocked += 1
+    elif verdict.verdict == "http_error":
+        outcome.pages_failed += 1
+    if verdict.ok:
+        return
+    if verdict.verdict == "empty" and not first_page:
+        logger.info("end of listing at %s: %s", result.page.url, verdict.reason)
+        return
+    _problem(outcome, result.page.url, verdict)
+
+
+def _problem(outcome: CrawlOutcome, url: str, verdict: PageVerdict) -> None:
+    outcome.problems.append({"url": url, "verdict": verdict.verdict, "reason": verdict.reason})
+    logger.warning("problem page %s: %s (%s)", url, verdict.verdict, verdict.reason)
+
+
+def _finish(outcome: CrawlOutcome, fetcher: Fetcher, collected: list[RawJob], started: float) -> None:
+    outcome.jobs = dedupe_jobs(collected)
+    outcome.jobs_found = len(outcome.jobs)
+    outcome.retries = fetcher.stats.retries
+    outcome.bytes = fetcher.stats.bytes
+    outcome.duration_s = time.perf_counter() - started

@@ -1,0 +1,72 @@
+"""What a crawl (or an archive replay) hands back to its caller: pages, jobs, counts, problems.
+
+Why a separate module: the live crawl, the JSON-LD crawl and the archive replay all return the
+same shape, so the Prefect tasks above them (raw upsert, artifacts, the
+``jobinsight.scrape.completed`` event payload) handle one type and one ``counts()`` dict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from jobinsight.scrape.fetcher import FetchedPage
+from jobinsight.scrape.page_checks import PageVerdict
+from jobinsight.scrape.records import RawJob
+
+
+@dataclass(slots=True)
+class PageResult:
+    """One fetched (or replayed) page with its verdict."""
+
+    page: FetchedPage
+    verdict: PageVerdict
+    jobs_found: int
+    page_number: int | None = None
+    archived_path: str | None = None
+
+
+@dataclass(slots=True)
+class CrawlOutcome:
+    """Result of one crawl. ``jobs`` holds rows from ``ok`` pages only, de-duplicated by key."""
+
+    source: str
+    pages: list[PageResult] = field(default_factory=list)
+    jobs: list[RawJob] = field(default_factory=list)
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    pages_blocked: int = 0
+    #: Look-ahead pages fetched in the same window as the page that stopped the crawl, unused.
+    pages_discarded: int = 0
+    retries: int = 0
+    bytes: int = 0
+    jobs_found: int = 0
+    archive_errors: int = 0
+    #: ``{"url", "verdict", "reason"}`` for every page that is not usable data.
+    problems: list[dict[str, str]] = field(default_factory=list)
+    #: Why the crawl ended: a verdict (``"blocked"``, ``"empty"``, ...) or ``"max_pages"``/``"done"``.
+    stopped_reason: str | None = None
+    stopped_url: str | None = None
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """No blocked or failed page: everything the crawl was asked for was read."""
+        return self.pages_blocked == 0 and self.pages_failed == 0
+
+    def counts(self) -> dict[str, Any]:
+        """Flat, JSON-ready numbers for logs, artifacts and event payloads."""
+        return {
+            "source": self.source,
+            "pages_fetched": self.pages_fetched,
+            "pages_failed": self.pages_failed,
+            "pages_blocked": self.pages_blocked,
+            "pages_discarded": self.pages_discarded,
+            "retries": self.retries,
+            "bytes": self.bytes,
+            "jobs_found": self.jobs_found,
+            "problems": len(self.problems),
+            "archive_errors": self.archive_errors,
+            "stopped_reason": self.stopped_reason,
+            "duration_s": round(self.duration_s, 3),
+        }

@@ -1,0 +1,489 @@
+"""Raw job rows (a pandas batch) -> staging rows, quarantined rows and counts.
+
+Why: this is phase 4 of the process flow ("Python processing"), the part of the pipeline that
+runs per row, so it decides the throughput of the whole product. Scraped data repeats heavily
+(the same titles, salaries, cities, companies and skill tags thousands of times), so every
+transformation runs once per *distinct* value: each column is factorised (``pd.factorize``),
+the parser runs over the distinct values, and the results are taken back to rows with numpy
+indexing. Multi-column transformations (locations, enrichment) factorise the combination of
+their inputs the same way. With the loader's Arrow-backed string columns no per-row Python
+loop runs at all. Enrichment reads the *cleaned* title (decorations removed), which repeats far
+more than the raw one; language conditions are still read from the raw title.
+
+Failures are per row, never per batch: a row with a blank ``job_id`` or ``title``, a NUL byte
+in any text, or a value whose transformation raises is moved to ``quarantined`` with a readable
+reason (for an exception: its class and message), and every other row goes through. An
+unparseable salary is ``unknown`` and an unparseable deadline is NaT - both normal outcomes,
+counted in ``stats``, not errors.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from jobinsight.transform.companies import standardize_company
+from jobinsight.transform.deadline import VN_TZ, parse_deadline_spec
+from jobinsight.transform.enrich_rules import (
+    ENRICHMENT_SOURCE,
+    ENRICHMENT_VERSION,
+    NO_SKILLS_FEATURES,
+    NO_TEXT_FEATURES,
+    NO_TITLE_FEATURES,
+    combine,
+    raw_title_languages,
+    skills_features_from_text,
+    text_features,
+    title_features,
+)
+from jobinsight.transform.locations import parse_location_pairs, resolve_cities
+from jobinsight.transform.salary import parse_salary
+from jobinsight.transform.titles import clean_title
+
+__all__ = ["BatchOutcome", "STAGING_COLUMNS", "STATS_KEYS", "transform_batch"]
+
+PASSTHROUGH_COLUMNS = (
+    "source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills", "location",
+    "location_detail", "deadline", "verified_employer", "last_update", "logo_url", "posted_time", "crawled_at",
+    "content_hash",
+)
+DERIVED_COLUMNS = (
+    "title_clean", "company_name_standardized", "salary_min", "salary_max", "salary_type", "salary_currency",
+    "salary_period", "salary_amount_min", "salary_amount_max", "location_pairs", "cities", "due_date",
+    "skills_normalized", "seniority", "job_family", "work_mode", "languages_required", "capabilities",
+    "enrichment_source", "enrichment_version",
+)
+STAGING_COLUMNS: tuple[str, ...] = ("raw_id", *PASSTHROUGH_COLUMNS, *DERIVED_COLUMNS)
+STATS_KEYS = (
+    "rows_in", "rows_out", "quarantined", "salary_parsed", "salary_unknown", "deadline_parsed",
+    "deadline_unparsed", "locations_resolved", "skills_rows",
+)
+_PAYLOAD_KEYS = ("description", "requirements", "level", "work_type", "category")
+_TEXT_COLUMNS = tuple(c for c in (*PASSTHROUGH_COLUMNS, "payload") if c not in ("verified_employer", "crawled_at"))
+_END_OF_DAY = pd.Timedelta(hours=23, minutes=59, seconds=59)
+
+
+@dataclass
+class BatchOutcome:
+    """Result of :func:`transform_batch`."""
+
+    staging: pd.DataFrame
+    quarantined: pd.DataFrame
+    stats: dict[str, int]
+    #: wall seconds per step (validate, salary, deadline, title, company, location, enrichment, assemble)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def _timed(timings: dict[str, float], step: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[step] = timings.get(step, 0.0) + time.perf_counter() - start
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Reasons:
+    """The first failure reason of each row (None while the row is healthy)."""
+
+    def __init__(self, n: int) -> None:
+        self.reasons = np.full(n, None, dtype=object)
+        self.ok = np.ones(n, dtype=bool)
+
+    def add(self, mask: np.ndarray, reason: str) -> None:
+        fresh = mask & self.ok
+        if fresh.any():
+            self.reasons[fresh] = reason
+            self.ok[fresh] = False
+
+    def add_failures(self, codes: np.ndarray, failures: dict[int, str], what: str) -> None:
+        for code, reason in failures.items():
+            self.add(codes == code, f"{what}: {reason}")
+
+
+def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Codes per row and the distinct values; missing values share the last slot (as None)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    distinct: list[Any] = list(uniques)
+    distinct.append(None)
+    codes = np.where(codes < 0, len(distinct) - 1, codes).astype(np.int64, copy=False)
+    return codes, distinct
+
+
+def _combine(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct combination of several factorised columns, plus a row per code."""
+    key = codes[0]
+    if len(key) == 0:
+        return key.astype(np.int64), np.zeros(0, dtype=np.int64)
+    for other in codes[1:]:
+        key, _ = pd.factorize(key * (int(other.max()) + 1) + other)
+    key, _ = pd.factorize(key)  # compact codes in order of first appearance: 0..m-1
+    key = np.asarray(key, dtype=np.int64)
+    _, first_rows = np.unique(key, return_index=True)
+    return key, first_rows
+
+
+def _map_distinct(distinct: Sequence[Any], func: Callable[[Any], Any]) -> tuple[list[Any], dict[int, str]]:
+    """Apply ``func`` to each distinct value, recording failures instead of raising."""
+    results: list[Any] = [None] * len(distinct)
+    failures: dict[int, str] = {}
+    for i, value in enumerate(distinct):
+        try:
+            results[i] = func(value)
+        except Exception as exc:  # a bad value quarantines its rows, never the batch
+            failures[i] = _describe(exc)
+    return results, failures
+
+
+def _object_array(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        out[i] = value
+    return out
+
+
+def _column(df: pd.DataFrame, name: str) -> pd.Series:
+    if name in df.columns:
+        return df[name]
+    return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def _is_text_dtype(series: pd.Series) -> bool:
+    return isinstance(series.dtype, pd.StringDtype)
+
+
+def _blank(series: pd.Series) -> np.ndarray:
+    """Missing, or only whitespace."""
+    missing = series.isna().to_numpy(dtype=bool)
+    text = series if _is_text_dtype(series) else series.astype("string")
+    return missing | text.str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+
+
+def _arrow_may_contain(series: pd.Series, needle: bytes) -> bool:
+    """False when no Arrow data buffer of ``series`` holds ``needle`` (a memchr-speed check)."""
+    array = series.array
+    try:
+        chunked = array.__arrow_array__() if hasattr(array, "__arrow_array__") else pa.array(array)
+    except (pa.ArrowException, TypeError, ValueError):
+        return True
+    chunks = chunked.chunks if isinstance(chunked, pa.ChunkedArray) else [chunked]
+    for chunk in chunks:
+        buffers = chunk.buffers()
+        if len(buffers) < 3 or buffers[2] is None:
+            continue
+        if buffers[2].to_pybytes().find(needle) >= 0:
+            return True
+    return False
+
+
+def _has_nul(series: pd.Series) -> np.ndarray:
+    none = np.zeros(len(series), dtype=bool)
+    if not _is_text_dtype(series) and series.dtype != object:
+        return none  # numbers, booleans, datetimes
+    if _is_text_dtype(series) and not _arrow_may_contain(series, b"\x00"):
+        return none
+    try:
+        found = series.str.contains("\x00", regex=False, na=False)
+    except AttributeError:  # an object column holding no strings at all
+        return none
+    return found.fillna(False).to_numpy(dtype=bool)
+
+
+def _json_text_column(series: pd.Series) -> pd.Series:
+    """JSON-ish columns (skills, payload) as a string column: lists/dicts dumped, missing as NA."""
+    if _is_text_dtype(series):
+        return series
+    values = series.to_numpy(dtype=object)
+    out = np.empty(len(values), dtype=object)
+    for i, value in enumerate(values):
+        if isinstance(value, str):
+            out[i] = value
+        elif isinstance(value, (list, tuple, dict)):
+            out[i] = _dumps(value)
+        else:
+            out[i] = None
+    return pd.Series(pd.array(out, dtype="str"), index=series.index)
+
+
+def _payload_fields(text: str | None) -> tuple[str | None, ...]:
+    if not text:
+        return (None,) * len(_PAYLOAD_KEYS)
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return (None,) * len(_PAYLOAD_KEYS)  # an unreadable payload only loses the extra context
+    if not isinstance(data, dict):
+        return (None,) * len(_PAYLOAD_KEYS)
+    out: list[str | None] = []
+    for key in _PAYLOAD_KEYS:
+        value = data.get(key)
+        if isinstance(value, list):
+            value = "\n".join(str(v) for v in value if v is not None)
+        elif value is not None and not isinstance(value, str):
+            value = str(value)
+        if value is not None and "\x00" in value:
+            raise ValueError(f"payload field {key!r} contains a NUL byte")
+        out.append(value or None)
+    return tuple(out)
+
+
+def _take(per_distinct: Sequence[Any], codes: np.ndarray) -> np.ndarray:
+    return _object_array(per_distinct)[codes]
+
+
+def _text_take(per_distinct: Sequence[str | None], codes: np.ndarray) -> pd.arrays.ArrowStringArray:
+    """A string column from per-distinct values: converted once per distinct value, taken in Arrow."""
+    return pd.array(list(per_distinct), dtype="str").take(codes)
+
+
+def _float_take(per_distinct: Sequence[float | None], codes: np.ndarray) -> np.ndarray:
+    arr = np.array([np.nan if v is None else float(v) for v in per_distinct], dtype=np.float64)
+    return arr[codes]
+
+
+def _verified(value: Any) -> bool | None:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in ("true", "t", "1", "yes", "y"):
+            return True
+        if text in ("false", "f", "0", "no", "n"):
+            return False
+    return None
+
+
+def _due_dates(
+    deadline: pd.Series, crawled_at: pd.Series, reasons: _Reasons
+) -> tuple[pd.Series, np.ndarray]:
+    codes, distinct = _factorize(deadline)
+    specs, failures = _map_distinct(distinct, parse_deadline_spec)
+    reasons.add_failures(codes, failures, "deadline")
+    kinds = _take([s.kind if s is not None else None for s in specs], codes)
+    absolute = pd.DatetimeIndex(
+        pd.to_datetime([s.at if s is not None and s.kind == "at" else None for s in specs], utc=True)
+    ).tz_convert(VN_TZ)
+    counts = np.array([s.count if s is not None else 0 for s in specs], dtype=np.int64)[codes]
+    due = pd.Series(absolute.take(codes), index=deadline.index)
+    relative = np.isin(kinds, ["days", "hours"])
+    if relative.any():
+        crawled = pd.to_datetime(crawled_at, utc=True, errors="coerce").dt.tz_convert(VN_TZ)
+        crawled = crawled.dt.as_unit(due.dt.unit)
+        days = kinds == "days"
+        by_days = crawled.dt.normalize() + pd.to_timedelta(np.where(days, counts, 0), unit="D") + _END_OF_DAY
+        by_hours = crawled + pd.to_timedelta(np.where(days, 0, counts), unit="h")
+        due = due.where(~days, by_days).where(kinds != "hours", by_hours)
+    has_text = ~_blank(deadline)
+    return due, has_text
+
+
+def _enrichment_inputs(work: pd.DataFrame, reasons: _Reasons) -> tuple[pd.Series, list[np.ndarray], list[list[Any]]]:
+    """Skills text per row, and factorised payload context fields (description, ..., category)."""
+    skills_text = _json_text_column(_column(work, "skills"))
+    payload_codes, payload_distinct = _factorize(_json_text_column(_column(work, "payload")))
+    parsed, failures = _map_distinct(payload_distinct, _payload_fields)
+    reasons.add_failures(payload_codes, failures, "payload")
+    empty = (None,) * len(_PAYLOAD_KEYS)
+    parsed = [p if p is not None else empty for p in parsed]
+    field_codes: list[np.ndarray] = []
+    field_distinct: list[list[Any]] = []
+    for i in range(len(_PAYLOAD_KEYS)):
+        # factorise the field over the distinct payloads, then compose with the payload codes
+        codes, distinct = _factorize(_object_array([p[i] for p in parsed]))
+        field_codes.append(codes[payload_codes])
+        field_distinct.append(distinct)
+    return skills_text, field_codes, field_distinct
+
+
+_NO_ENRICHMENT = ("[]", "unknown", "other", "unknown", "[]", "[]", 0)
+
+
+def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOutcome:
+    """Transform a batch of ``raw_jobs`` rows into staging rows (see module docstring)."""
+    timings: dict[str, float] = {}
+    work = df.reset_index(drop=True)
+    n = len(work)
+    if "id" not in work.columns:
+        raise KeyError("raw batch has no 'id' column")
+    raw_ids = pd.to_numeric(work["id"], errors="raise").to_numpy(dtype=np.int64)
+    reasons = _Reasons(n)
+
+    with _timed(timings, "validate"):
+        reasons.add(_blank(_column(work, "job_id")), "job_id is missing or blank")
+        reasons.add(_blank(_column(work, "title")), "title is missing or blank")
+        for name in _TEXT_COLUMNS:
+            if name in work.columns:
+                reasons.add(_has_nul(work[name]), f"text contains a NUL byte (column {name!r})")
+
+    with _timed(timings, "salary"):
+        sal_codes, sal_distinct = _factorize(_column(work, "salary"))
+        salaries, failures = _map_distinct(sal_distinct, lambda v: parse_salary(v, usd_rate))
+        reasons.add_failures(sal_codes, failures, "salary")
+        salaries = [s if s is not None else parse_salary(None) for s in salaries]
+        salary_type = _take([s.salary_type for s in salaries], sal_codes)
+
+    with _timed(timings, "deadline"):
+        due, deadline_has_text = _due_dates(_column(work, "deadline"), _column(work, "crawled_at"), reasons)
+
+    with _timed(timings, "title"):
+        title_codes, title_distinct = _factorize(_column(work, "title"))
+        titles_clean, failures = _map_distinct(title_distinct, clean_title)
+        reasons.add_failures(title_codes, failures, "title")
+
+    with _timed(timings, "company"):
+        comp_codes, comp_distinct = _factorize(_column(work, "company_name"))
+        companies, failures = _map_distinct(comp_distinct, standardize_company)
+        reasons.add_failures(comp_codes, failures, "company_name")
+
+    with _timed(timings, "location"):
+        loc_codes, loc_distinct = _factorize(_column(work, "location"))
+        det_codes, det_distinct = _factorize(_column(work, "location_detail"))
+        loc_key, loc_rows = _combine([loc_codes, det_codes])
+
+        def locate(row: int) -> tuple[str, str, int]:
+            pairs = parse_location_pairs(det_distinct[det_codes[row]])
+            cities = resolve_cities(loc_distinct[loc_codes[row]], pairs)
+            return _dumps(pairs), _dumps(cities), len(cities)
+
+        located, failures = _map_distinct(loc_rows.tolist(), locate)
+        reasons.add_failures(loc_key, failures, "location")
+        located = [v if v is not None else ("[]", "[]", 0) for v in located]
+
+    with _timed(timings, "enrichment"):
+        skills_text, field_codes, field_distinct = _enrichment_inputs(work, reasons)
+        sk_codes, sk_distinct = _factorize(skills_text)
+        desc_codes, req_codes, level_codes, wt_codes, cat_codes = field_codes
+        _, _, level_distinct, wt_distinct, cat_distinct = field_distinct
+        # Evidence per distinct input: cleaned titles repeat far more than raw ones...
+        clean_codes_of: dict[Any, int] = {}
+        clean_per_raw = np.array([clean_codes_of.setdefault(t, len(clean_codes_of)) for t in titles_clean],
+                                 dtype=np.int64)
+        clean_codes = clean_per_raw[title_codes]
+        title_feats, failures = _map_distinct(list(clean_codes_of), title_features)
+        reasons.add_failures(clean_codes, failures, "enrichment (title)")
+        raw_langs, failures = _map_distinct(title_distinct, raw_title_languages)
+        reasons.add_failures(title_codes, failures, "enrichment (title)")
+        lang_codes_of: dict[Any, int] = {}
+        lang_per_raw = np.array([lang_codes_of.setdefault(v, len(lang_codes_of)) for v in raw_langs], dtype=np.int64)
+        lang_codes = lang_per_raw[title_codes]
+        lang_distinct = list(lang_codes_of)
+        skill_feats, failures = _map_distinct(sk_distinct, skills_features_from_text)
+        reasons.add_failures(sk_codes, failures, "enrichment (skills)")
+        text_key, text_rows = _combine([req_codes, desc_codes])
+        text_feats, failures = _map_distinct(
+            text_rows.tolist(),
+            lambda r: text_features(field_distinct[1][req_codes[r]], field_distinct[0][desc_codes[r]]),
+        )
+        reasons.add_failures(text_key, failures, "enrichment (text)")
+        # ...then one cheap merge per distinct combination.
+        enr_key, enr_rows = _combine([clean_codes, lang_codes, sk_codes, text_key, level_codes, wt_codes, cat_codes])
+        json_memo: dict[Any, str] = {}
+
+        def as_json(value: tuple[Any, ...], languages: bool = False) -> str:
+            text = json_memo.get((languages, value))
+            if text is None:
+                data = [{"language": lang, "level": lvl} for lang, lvl in value] if languages else list(value)
+                text = json_memo[(languages, value)] = _dumps(data)
+            return text
+
+        def enrich_row(row: int) -> tuple[str, str, str, str, str, str, int]:
+            result = combine(
+                title_feats[clean_codes[row]] or NO_TITLE_FEATURES,
+                skill_feats[sk_codes[row]] or NO_SKILLS_FEATURES,
+                text_feats[text_key[row]] or NO_TEXT_FEATURES,
+                level_distinct[level_codes[row]],
+                wt_distinct[wt_codes[row]],
+                cat_distinct[cat_codes[row]],
+                lang_distinct[lang_codes[row]],
+            )
+            return (
+                as_json(result.skills_normalized),
+                result.seniority,
+                result.job_family,
+                result.work_mode,
+                as_json(result.languages_required, languages=True),
+                as_json(result.capabilities),
+                len(result.skills_normalized),
+            )
+
+        enriched, failures = _map_distinct(enr_rows.tolist(), enrich_row)
+        reasons.add_failures(enr_key, failures, "enrichment")
+        enriched = [e if e is not None else _NO_ENRICHMENT for e in enriched]
+
+    with _timed(timings, "assemble"):
+        ver_codes, ver_distinct = _factorize(_column(work, "verified_employer"))
+        verified = pd.array(_take([_verified(v) for v in ver_distinct], ver_codes), dtype="boolean")
+
+        keep = np.flatnonzero(reasons.ok)
+        everything = len(keep) == n  # the common case: no copy of the raw columns
+
+        def rows_of(series: pd.Series) -> pd.Series:
+            return series if everything else series.iloc[keep].reset_index(drop=True)
+
+        out: dict[str, Any] = {"raw_id": raw_ids[keep]}
+        for name in PASSTHROUGH_COLUMNS:
+            if name == "skills":
+                out[name] = rows_of(skills_text)
+            elif name == "verified_employer":
+                out[name] = verified[keep]
+            else:
+                out[name] = rows_of(_column(work, name))
+        title_k, comp_k, sal_k, loc_k, enr_k = (c[keep] for c in (title_codes, comp_codes, sal_codes, loc_key, enr_key))
+        out["title_clean"] = _text_take(titles_clean, title_k)
+        out["company_name_standardized"] = _text_take(companies, comp_k)
+        out["salary_min"] = _float_take([s.salary_min for s in salaries], sal_k)
+        out["salary_max"] = _float_take([s.salary_max for s in salaries], sal_k)
+        out["salary_type"] = _text_take([s.salary_type for s in salaries], sal_k)
+        out["salary_currency"] = _text_take([s.currency for s in salaries], sal_k)
+        out["salary_period"] = _text_take([s.period for s in salaries], sal_k)
+        out["salary_amount_min"] = _float_take([s.amount_min for s in salaries], sal_k)
+        out["salary_amount_max"] = _float_take([s.amount_max for s in salaries], sal_k)
+        out["location_pairs"] = _text_take([v[0] for v in located], loc_k)
+        out["cities"] = _text_take([v[1] for v in located], loc_k)
+        city_counts = np.asarray([v[2] for v in located], dtype=np.int64)[loc_key]
+        out["due_date"] = rows_of(due)
+        for i, name in enumerate(("skills_normalized", "seniority", "job_family", "work_mode",
+                                  "languages_required", "capabilities")):
+            out[name] = _text_take([e[i] for e in enriched], enr_k)
+        skill_counts = np.asarray([e[6] for e in enriched], dtype=np.int64)[enr_key]
+        out["enrichment_source"] = _text_take([ENRICHMENT_SOURCE], np.zeros(len(keep), dtype=np.int64))
+        out["enrichment_version"] = _text_take([ENRICHMENT_VERSION], np.zeros(len(keep), dtype=np.int64))
+        staging = pd.DataFrame(out, columns=list(STAGING_COLUMNS))
+
+        bad = np.flatnonzero(~reasons.ok)
+        quarantined = pd.DataFrame(
+            {"raw_id": raw_ids[bad].astype(np.int64), "reason": reasons.reasons[bad].astype(str)},
+            columns=["raw_id", "reason"],
+        )
+        due_ok = due.notna().to_numpy(dtype=bool)
+        parsed = salary_type != "unknown"
+        stats = {
+            "rows_in": n,
+            "rows_out": int(len(keep)),
+            "quarantined": int(len(bad)),
+            "salary_parsed": int(parsed[keep].sum()),
+            "salary_unknown": int((~parsed[keep]).sum()),
+            "deadline_parsed": int(due_ok[keep].sum()),
+            "deadline_unparsed": int((deadline_has_text & ~due_ok)[keep].sum()),
+            "locations_resolved": int((city_counts > 0)[keep].sum()),
+            "skills_rows": int((skill_counts > 0)[keep].sum()),
+        }
+    return BatchOutcome(staging=staging, quarantined=quarantined, stats=stats, timings=timings)

@@ -1,0 +1,313 @@
+"""Job family (backend, accounting, sales, ...) from title, skills, board category and text.
+
+Why: "what kind of job is this" is the first cut analysts make, and titles mix Vietnamese and
+English role nouns ("Lập Trình Viên .NET", "Kế Toán Thuế", "UA Marketing Game"). Evidence is
+used from strongest to weakest, stopping at the first that decides:
+
+1. a specific role phrase in the title - the earliest one wins ("Kế Toán Trưởng (Mảng ... IT)"
+   is accounting, "Nhân Viên Kinh Doanh Phần Mềm" is sales);
+2. a generic developer/engineer noun in the title - the family the title's and skills' tech
+   points to (React -> frontend, Flutter -> mobile, both web sides -> fullstack), else backend
+   for software developers and engineering for other engineers;
+3. a weak domain word in the title ("Game", "App", "IT", "Dự án");
+4. the majority family of the normalised skills (taxonomy ``family`` hints);
+5. the board's category ("Kế toán / Kiểm toán" -> accounting; "IT - Phần mềm" is an industry,
+   not a function, so it decides nothing);
+6. the most frequent specific role phrase in requirements/description;
+else ``other``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+
+from jobinsight.transform.rules import Hit, MultiRules, PhraseRules, first_label
+from jobinsight.transform.skills import skill_info
+from jobinsight.transform.text import fold
+
+__all__ = [
+    "JOB_FAMILIES", "TITLE_RULES", "decide_family", "family_parts_from_hits", "detect_job_family", "family_from_category", "family_from_title",
+    "skill_families", "text_family_counts",
+]
+
+JOB_FAMILIES = (
+    "backend", "frontend", "fullstack", "mobile", "data", "ai_ml", "devops", "qa", "security", "embedded",
+    "game", "it_support", "erp", "ba_pm", "design", "accounting", "finance", "sales", "marketing", "hr",
+    "admin", "customer_service", "engineering", "construction", "manufacturing", "education", "healthcare",
+    "logistics", "legal", "other",
+)
+
+_TECHS = (r"java", r"php", r"\.net", r"dotnet", r"python", r"golang", r"go", r"node\.?js", r"c#", r"c\+\+", r"ruby",
+          r"rails", r"django", r"laravel", r"spring", r"cobol", r"scala", r"rust")
+_TECH = "(?:" + "|".join(_TECHS) + ")"
+_DEV = r"(?:developer|dev|engineer|programmer|lead|leader|backend)"
+# Spelled out per technology so every phrase starts with literal text (see rules.PhraseRules).
+_TECH_DEV = [rf"{t}\s+{_DEV}" for t in _TECHS]
+_WEB_DEV = [rf"{t}\s+(?:developer|dev|engineer)" for t in ("react(?:js)?", "vue(?:js)?", "angular", r"next\.?js")]
+
+_SPECIFIC = PhraseRules(
+    namespace="family",
+    rules=[
+        ("fullstack", ["full[- ]?stack", "fullstack"]),
+        ("backend", ["back[- ]?end", "backend", *_TECH_DEV, rf"lập trình viên\s+{_TECH}",
+                     rf"lập trình\s+{_TECH}", "api developer", "integration developer", "server[- ]side",
+                     "solutions? architect", "software architect", r"kiến trúc sư\s+(?:giải pháp|phần mềm|hệ thống)",
+                     "lập trình viên phần mềm", "code backend", r"thiết kế hệ thống\s+(?:phần mềm|thông tin)"]),
+        ("frontend", ["front[- ]?end", "frontend", *_WEB_DEV,
+                      "giao diện web", "ui developer", "web developer", "lập trình web"]),
+        ("mobile", [r"mobile\s+(?:app\s+)?(?:developer|dev|engineer)", "android", "ios", "flutter", "react native",
+                    r"lập trình\s+(?:mobile|di động|app|ứng dụng di động)", r"app\s+developer", "submit app",
+                    "swift developer", "kotlin developer"]),
+        ("data", [r"data\s+(?:analyst|analytics|engineer|engineering|scientist|science|warehouse|architect|governance|modeler|platform)",
+                  "phân tích dữ liệu", "kỹ sư dữ liệu", "dữ liệu", "big data", "business intelligence",
+                  r"bi\s+(?:developer|analyst|engineer)", "power bi", "etl", "dba", r"database\s+(?:admin|administrator|engineer)",
+                  "quản trị cơ sở dữ liệu", "data"]),
+        ("ai_ml", [r"ai\s+(?:engineer|developer|researcher|specialist|scientist|architect|trainer)", "machine learning",
+                   r"ml\s+engineer", "mlops", "deep learning", "computer vision", "nlp", "llm", "gen ?ai", "generative ai",
+                   "trí tuệ nhân tạo", r"lập trình(?:\s+viên)?\s+ai", r"kỹ sư\s+ai", r"chuyên viên\s+ai", "ai/ml", "ml/ai",
+                   "prompt engineer"]),
+        ("devops", ["devops", "dev ops", "sre", "site reliability", r"cloud\s+(?:engineer|architect|solutions?|migration|ops)",
+                    "kubernetes", "platform engineer", "ci/cd", "release engineer", "hạ tầng cloud"]),
+        ("qa", ["tester", "test", "testing", "kiểm thử", "qa", "qc", "quality assurance", "quality control",
+                "kiểm soát chất lượng", "kiểm tra chất lượng", "đảm bảo chất lượng", "sdet", "automation test",
+                "qa/qc"]),
+        ("security", ["security", "bảo mật", "an ninh mạng", "an toàn thông tin", "an ninh thông tin", "pentest",
+                      "pentester", "penetration", "kiểm thử xâm nhập", "soc analyst", "cyber", "vulnerability",
+                      "devsecops", "attt"]),
+        ("embedded", ["embedded", "nhúng", "firmware", "autosar", "fpga", "vi mạch", "iot", "phần cứng", "hardware",
+                      "vi điều khiển", "pcb", "esp32", "arduino", "isoc", "điện tử", "bán dẫn", "semiconductor"]),
+        ("game", [r"game\s+(?:\w+\s+)?(?:designer|design|developer|artist|producer|tester|master|operator|operation|operations)",
+                  "lập trình game", "unity", "unreal", "cocos", "vận hành game", "thiết kế game", "kịch bản game",
+                  "level designer", "live-?ops", "game community", "game publishing"]),
+        ("it_support", ["it support", "it helpdesk", "helpdesk", "help desk", "hỗ trợ kỹ thuật", "hỗ trợ it",
+                        r"kỹ thuật viên\s+(?:it|máy tính|tin học|công nghệ thông tin)", "nhân viên it", "it system",
+                        "it admin", "it infrastructure", "system admin", "system administrator", "sysadmin",
+                        "quản trị hệ thống", "quản trị mạng", r"network\s+(?:engineer|admin|administrator)",
+                        r"kỹ sư\s+(?:hệ thống|mạng|hạ tầng)", r"hạ tầng\s+(?:it|công nghệ thông tin|mạng|cntt)",
+                        "vận hành hệ thống",
+                        "triển khai hệ thống", "xử lý sự cố", "tin học", "cntt",
+                        r"it\s+(?:manager|officer|staff|executive|engineer|specialist|technician)",
+                        "application admin", "technical support", "technical service", "infrastructure", "network",
+                        "hệ thống mạng", "quản trị, vận hành hệ thống", "tích hợp hệ thống", "system engineer",
+                        "thiết kế hệ thống mạng"]),
+        ("erp", ["erp", "sap", "odoo", "oracle ebs", "dynamics 365", "microsoft dynamics", "mes", "fico", "abap",
+                 "functional consultant", "netsuite", "salesforce (?:developer|admin|consultant)", "crm consultant"]),
+        ("ba_pm", ["business analyst", "phân tích nghiệp vụ", "phân tích hệ thống", "project manager",
+                   "quản lý dự án", "quản trị dự án", "project coordinator", "product owner", "product manager",
+                   "scrum master", "pmo", "delivery manager", "comtor", "brse", r"bridge\s+(?:software\s+)?(?:engineer|se)",
+                   "triển khai phần mềm", "tư vấn triển khai", "implementation", "trợ lý dự án", "điều phối dự án",
+                   "quản lý sản phẩm", "phân tích yêu cầu", "system analyst", "it project", "điều phối viên dự án"]),
+        ("design", ["designer", "thiết kế", "design", "đồ họa", "graphic", "ui/ux", "ux/ui", "ui ux", "ux", "ui",
+                    "video editor", "editor", "dựng phim", "quay dựng", "biên tập video", "edit video", "dựng video",
+                    "animator", "animation", "artist", "họa sĩ", "2d", "3d", "vfx", "motion", "photographer",
+                    "nhiếp ảnh", "kiến trúc sư", "architect", "nội thất", "interior", "diễn họa", "phối cảnh",
+                    "retoucher", "illustrator", "concept art", "quay phim", "chỉnh sửa ảnh", "generalist",
+                    r"game\s+(?:\w+\s+)?designer"]),
+        ("accounting", ["kế toán", "kiểm toán", "accountant", "accounting", "auditor", "audit", "thuế", "tax",
+                        "bookkeeper", "kiểm soát nội bộ", "internal control"]),
+        ("finance", ["tài chính", "finance", "financial", "ngân hàng", "banking", "banker", "tín dụng", "credit",
+                     "chứng khoán", "securities", "đầu tư", "investment", "bảo hiểm", "insurance", "giao dịch viên",
+                     "thẩm định", "quản lý rủi ro", "risk", "treasury", "fp&a", "môi giới chứng khoán", "broker",
+                     "actuary", "quan hệ khách hàng cá nhân", "quan hệ khách hàng doanh nghiệp", "hồ sơ tín dụng"]),
+        ("sales", ["kinh doanh", "sales?", "bán hàng", "telesales?", "tư vấn viên", "tư vấn bán hàng",
+                   "tư vấn khách hàng", "tư vấn tuyển sinh", "tư vấn giải pháp", r"account\s+(?:manager|executive)",
+                   "business development", r"phát triển\s+(?:kinh doanh|thị trường|khách hàng|kd|đối tác)",
+                   "presales?", "pre-sales", "khai thác khách hàng", "đại diện thương mại", "cửa hàng trưởng",
+                   "chuyên viên quan hệ khách hàng", "partnership", "bất động sản", "bđs", "thu ngân", "chốt đơn",
+                   "cross selling", "key account", "trình dược viên", "merchandiser", "tư vấn phần mềm"]),
+        ("marketing", ["marketing", "truyền thông", "quảng cáo", "content", "seo", "sem", "social media", "brand",
+                       "branding", "thương hiệu", "public relations", "ads", "user acquisition", "monetization", "aso",
+                       "livestream", "streamer", "kol", "koc", "copywriter", "digital", "media", "sự kiện", "event",
+                       "growth", "community", "biên tập viên", "sáng tạo nội dung", "creative", "tiktok", "facebook",
+                       "host", "mc", "idol", "nhà sáng tạo", "planner", "ua", "performance"]),
+        ("hr", ["nhân sự", "tuyển dụng", "recruiter", "recruitment", "hr", "human resources?", "c&b",
+                "talent acquisition", "headhunter", "headhunt", "hrbp", "đào tạo nội bộ", "hành chính nhân sự",
+                "l&d", "tính lương", "payroll"]),
+        ("admin", ["hành chính", "văn phòng", "thư ký", "lễ tân", "receptionist", "văn thư", "nhập liệu",
+                   "data entry", r"office\s+(?:manager|staff|admin|assistant)", "admin", "trợ lý giám đốc",
+                   "trợ lý tổng giám đốc", "trợ lý ban giám đốc", "trợ lý ceo", "secretary", "personal assistant"]),
+        ("customer_service", ["chăm sóc khách hàng", "cskh", r"customer\s+(?:service|support|care|success|experience)",
+                              "call center", "callcenter", "tổng đài", "tổng đài viên", "hỗ trợ khách hàng",
+                              "dịch vụ khách hàng", "gia hạn", "hậu mãi", "after[- ]sales?", r"support\s+(?:agent|specialist)",
+                              "trực page", "trực fanpage", "chăm sóc học viên", "chăm sóc khách"]),
+        ("engineering", ["kỹ sư điện", r"điện\s+(?:công nghiệp|tự động|dân dụng|lạnh|nhẹ|nước|năng lượng)",
+                         r"thiết kế\s+(?:hệ thống\s+)?điện", "cơ điện", "m&e", "mep", "hvac", "cơ khí", "mechanical",
+                         "electrical", "tự động hóa", "automation engineer", "plc", "scada", "bảo trì", "bảo dưỡng",
+                         "maintenance", "kỹ thuật điện", "viễn thông", "telecom", "môi trường", "xử lý nước",
+                         "hóa chất", "chemical", "năng lượng", "solar", "điện mặt trời", "r&d", "nghiên cứu và phát triển",
+                         "elv", "pccc", "an toàn lao động", "hse", "ehs", "điện", "kỹ sư cơ", "thiết kế cơ khí",
+                         "kỹ thuật ô tô", "ô tô", "automotive", "điều hòa", "thang máy", "wifi", "rf engineer",
+                         "thiết kế hệ thống", "cấp thoát nước", "audit ehs",
+                         # longer phrases win over the IT ones at the same place
+                         r"vận hành hệ thống\s+(?:xử lý|điện|nước|máy|lạnh|pccc|hvac)",
+                         r"triển khai hệ thống\s+(?:điện|nước|pccc|camera)"]),
+        ("construction", ["xây dựng", "construction", "kết cấu", "structural", "thi công", r"giám sát\s+(?:thi công|công trình)",
+                          "công trình", "dự toán", "qs", "quantity survey(?:or)?", "shop ?drawing", "cầu đường",
+                          r"hạ tầng\s+(?:giao thông|kỹ thuật)", "địa chất", "trắc địa", "bim", "civil", "đấu thầu",
+                          "quy hoạch", r"quản lý dự án\s+xây dựng", "khai triển", "bóc tách", "giám sát"]),
+        ("manufacturing", ["sản xuất", "production", "công nhân", "operator", "vận hành máy", "cnc", "cam",
+                           r"lập trình\s+(?:cnc|cam|máy)", "gia công", "khuôn", "mold", "may mặc", "dệt", "chuyền",
+                           "xưởng", "factory", "quản đốc", "đóng gói", r"kỹ sư\s+(?:quy trình|công nghệ|sản xuất)",
+                           "process engineer", "industrial engineer", "cơ khí chính xác", "vận hành máy móc",
+                           "thực phẩm", "food technology"]),
+        ("education", ["giáo viên", "giảng viên", "teacher", "trợ giảng", "teaching assistant", "gia sư", "tutor",
+                       "đào tạo", "trainer", "training", "huấn luyện", "giáo dục", "academic", "mentor", "coach",
+                       "học thuật", "học vụ", "cố vấn học tập", "giảng dạy", "hướng dẫn sử dụng"]),
+        ("healthcare", ["bác sĩ", "bác sỹ", "doctor", "y tá", "điều dưỡng", "nurse", "dược sĩ", "dược", "pharmacist",
+                        "pharma", "y tế", "medical", "nha khoa", "dental", "xét nghiệm", "hộ lý", "sức khỏe",
+                        "spa", "thẩm mỹ", "vật lý trị liệu", "dinh dưỡng", "chăm sóc sắc đẹp"]),
+        ("logistics", ["logistics", "xuất nhập khẩu", "xnk", "import", "export", "hải quan", "customs", "giao nhận",
+                       "forwarder", "vận tải", "vận chuyển", "kho", "thủ kho", "warehouse", "supply chain",
+                       "chuỗi cung ứng", "mua hàng", "purchasing", "procurement", "thu mua", "lái xe", "tài xế",
+                       "driver", "shipper", "giao hàng", "chứng từ", r"điều phối\s+(?:xe|vận tải|đơn hàng|hàng)"]),
+        ("legal", ["pháp chế", "pháp lý", "luật sư", "luật", "legal", "lawyer", "compliance", "tuân thủ",
+                   "công chứng", "sở hữu trí tuệ", "paralegal"]),
+    ],
+    case_sensitive=[("ba_pm", ["BA", "PM", "PO", "BrSE"]), ("ai_ml", ["AI"]), ("data", ["DA", "BI"]),
+                    ("hr", ["HR", "IT Recruiter"]), ("marketing", ["PR", "UA", "MO"])],
+)
+_GENERIC_SOFTWARE = PhraseRules(
+    namespace="family_generic",
+    rules=[("software", ["developer", "lập trình viên", "lập trình", "programmer", "software engineer", "kỹ sư phần mềm",
+                   "phát triển phần mềm", "kỹ sư phát triển", "coder", "code", "dev", "software", "công nghệ phần mềm"]),
+     ("engineer", ["engineer", "kỹ sư", "engineering"])]
+)
+_WEAK = PhraseRules(
+    namespace="family_weak",
+    rules=[
+        ("game", ["game", "games", "gaming", "esports"]),
+        ("mobile", ["mobile", "app", "apps", "ứng dụng"]),
+        ("frontend", ["web", "website"]),
+        ("it_support", ["it", "công nghệ thông tin", "hệ thống", "system", "systems", "máy tính", "computer",
+                        "công nghệ", "technology", "tech"]),
+        ("data", ["analyst", "phân tích", "analytics"]),
+        ("ba_pm", ["dự án", "project", "product", "sản phẩm số"]),
+        ("admin", ["trợ lý", "assistant", "điều phối", "coordinator", "operations", "vận hành"]),
+        ("engineering", ["kỹ thuật viên", "kỹ thuật", "technician", "technical"]),
+        ("sales", ["tư vấn", "consultant", "b2b", "b2c", "sale"]),
+        ("backend", ["phần mềm", "software"]),
+        ("devops", ["cloud"]),
+    ],
+    case_sensitive=[("ai_ml", ["AI"])],
+)
+_FRONT_SKILLS = frozenset({"frontend"})
+_CATEGORY_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("ke toan", "kiem toan"), "accounting"),
+    (("ngan hang", "tai chinh", "chung khoan", "bao hiem"), "finance"),
+    (("kien truc", "thiet ke"), "design"),
+    (("xay dung",), "construction"),
+    (("marketing", "truyen thong", "quang cao"), "marketing"),
+    (("nhan su",), "hr"),
+    (("giao duc", "dao tao"), "education"),
+    (("duoc", "y te", "benh vien"), "healthcare"),
+    (("logistics", "van tai", "xuat nhap khau"), "logistics"),
+    (("luat", "phap ly"), "legal"),
+    (("san xuat", "co khi", "det may", "thoi trang", "nong lam"), "manufacturing"),
+    (("tu dong hoa", "dien tu", "dien lanh", "nang luong", "moi truong", "vien thong", "bao tri"), "engineering"),
+    (("it - phan cung", "phan cung"), "embedded"),
+    (("ban le", "thuong mai", "bat dong san", "fmcg"), "sales"),
+    (("nha hang", "khach san", "du lich", "cham soc khach hang"), "customer_service"),
+    (("hanh chinh",), "admin"),
+)
+
+
+def _tech_family(families: Sequence[str], default: str) -> str:
+    counts = Counter(f for f in families if f in {"backend", "frontend", "mobile", "data", "ai_ml", "devops",
+                                                   "embedded", "game", "qa", "security", "erp"})
+    if not counts:
+        return default
+    if counts["backend"] and counts["frontend"] and min(counts["backend"], counts["frontend"]) * 2 >= max(
+        counts["backend"], counts["frontend"]
+    ):
+        return "fullstack"
+    return counts.most_common(1)[0][0]
+
+
+TITLE_RULES = (_SPECIFIC, _GENERIC_SOFTWARE, _WEAK)
+_TITLE_SCAN = MultiRules(*TITLE_RULES)
+
+
+def family_parts_from_hits(grouped: dict[str, list[Hit]]) -> tuple[str | None, str | None, str | None]:
+    """(specific family, generic noun kind, weak family) from a title's hits by namespace."""
+    specific = first_label(grouped.get("family", ()))
+    if specific is not None:
+        return specific, None, None
+    return None, first_label(grouped.get("family_generic", ())), first_label(grouped.get("family_weak", ()))
+
+
+@lru_cache(maxsize=65_536)
+def family_from_title(title: str) -> tuple[str | None, str | None, str | None]:
+    """(specific family, generic noun kind, weak family) found in a title."""
+    return family_parts_from_hits(_TITLE_SCAN.scan(title)[1])
+
+
+def skill_families(skills: Sequence[str]) -> list[str]:
+    """Family hints of the taxonomy skills among ``skills`` (unknown skills give none)."""
+    out = []
+    for name in skills:
+        info = skill_info(name)
+        if info is not None and info.family:
+            out.append(info.family)
+    return out
+
+
+@lru_cache(maxsize=1024)
+def family_from_category(category: str) -> str | None:
+    """The family a board category implies, if any ("IT - Phần mềm" implies none)."""
+    key = fold(category)
+    for needles, family in _CATEGORY_RULES:
+        if any(n in key for n in needles):
+            return family
+    return None
+
+
+def text_family_counts(text: str | None) -> Counter[str]:
+    """How often each family's role phrases occur in a long text."""
+    return _SPECIFIC.counts(text) if text else Counter()
+
+
+def decide_family(
+    title_parts: tuple[str | None, str | None, str | None],
+    title_skill_families: Sequence[str],
+    skill_families_: Sequence[str],
+    category: str | None,
+    text_counts: Counter[str] | None,
+) -> str:
+    """The evidence ladder of the module docstring over pre-computed evidence."""
+    specific, generic, weak = title_parts
+    if specific:
+        return specific
+    if generic:
+        default = "backend" if generic == "software" else "engineering"
+        return _tech_family([*title_skill_families, *skill_families_], default)
+    if weak:
+        return weak
+    if skill_families_:
+        return _tech_family(skill_families_, Counter(skill_families_).most_common(1)[0][0])
+    if category:
+        found = family_from_category(category)
+        if found:
+            return found
+    if text_counts:
+        return text_counts.most_common(1)[0][0]
+    return "other"
+
+
+def detect_job_family(
+    title: str | None,
+    skills: Sequence[str] = (),
+    category: str | None = None,
+    text: str | None = None,
+    title_skills: Sequence[str] = (),
+) -> str:
+    """Job family by the evidence ladder in the module docstring; ``other`` when nothing decides."""
+    parts = family_from_title(title) if isinstance(title, str) and title else (None, None, None)
+    return decide_family(
+        parts,
+        skill_families(title_skills),
+        skill_families(skills),
+        category if isinstance(category, str) and category else None,
+        text_family_counts(text) if isinstance(text, str) else None,
+    )

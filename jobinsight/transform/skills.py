@@ -1,0 +1,268 @@
+"""Skills: normalise posted skill lists and find taxonomy skills mentioned in free text.
+
+Why: the same skill is written a dozen ways (ReactJS / React.js / react, Golang / Go,
+MS SQL / SQL Server, "Kỹ năng giao tiếp" / "Giao tiếp"), and some sources give no list at all,
+only a title and a description. Counting demand per skill needs one canonical name, taken from
+``jobinsight/data/skills_taxonomy.json`` (a few hundred skills, IT and non-IT, with aliases).
+
+Matching is whole-word on a Unicode word boundary (``+`` and ``#`` count as word characters, so
+"C" never matches inside "C++" or "C#"). All case-insensitive aliases are compiled into one
+prefix-trie regex; case-sensitive ones ("React", "Excel", "AI") into a second. The most
+ambiguous names (Go, C, R) are "strict": they match only as written and only next to a list
+separator, another skill, or a programming cue ("lập trình", "developer", "language"), so
+"Go to market", "R&D" or "hạng C" are not skills. Longest match wins at each position.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jobinsight.transform.rules import trie_pattern
+from jobinsight.transform.text import clean_text
+
+__all__ = [
+    "SkillInfo",
+    "TAXONOMY_VERSION",
+    "extract_skills",
+    "extract_hard_skills",
+    "normalize_skills",
+    "skill_info",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SkillInfo:
+    """A canonical skill with the job family it hints at and its category."""
+
+    name: str
+    family: str | None
+    category: str
+
+
+def _load() -> dict[str, Any]:
+    text = resources.files("jobinsight").joinpath("data", "skills_taxonomy.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+_DATA = _load()
+TAXONOMY_VERSION: int = int(_DATA.get("version", 1))
+_INFO: dict[str, SkillInfo] = {
+    e["name"]: SkillInfo(e["name"], e.get("family"), e.get("category", "other")) for e in _DATA["skills"]
+}
+# Categories that describe a person rather than a job's tooling: not taken from long free text.
+_SOFT_CATEGORIES = frozenset({"soft", "language_skill", "office"})
+_SPACES_RE = re.compile(r"\s+")
+
+
+def _key(text: str) -> str:
+    return _SPACES_RE.sub(" ", text.lower()).strip()
+
+
+def _build_lookup() -> dict[str, tuple[str, ...]]:
+    lookup: dict[str, tuple[str, ...]] = {}
+    for e in _DATA["skills"]:
+        for alias in (e["name"], *e.get("aliases", ()), *e.get("case_sensitive", ()), *e.get("strict", ())):
+            lookup.setdefault(_key(alias), (e["name"],))
+    for written, names in _DATA.get("multi", {}).items():
+        lookup[_key(written)] = tuple(names)
+    return lookup
+
+
+_LOOKUP = _build_lookup()
+
+
+_LEFT = r"(?<![^\W_]|[+#@])"
+_RIGHT = r"(?![^\W_]|[+#])"
+
+
+def _build_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, tuple[str, ...]], frozenset[str]]:
+    folded: set[str] = set()
+    exact: dict[str, tuple[str, ...]] = {}
+    strict: set[str] = set()
+    for e in _DATA["skills"]:
+        for alias in (e["name"], *e.get("aliases", ())):
+            folded.add(_key(alias))
+        for alias in (*e.get("case_sensitive", ()), *e.get("strict", ())):
+            exact[alias] = (e["name"],)
+            folded.add(_key(alias))
+        strict.update(e.get("strict", ()))
+    folded.update(_key(written) for written in _DATA.get("multi", {}))
+    # Text is lower-cased before matching (much faster than IGNORECASE); the IGNORECASE twin is
+    # only used for the rare text whose length changes when lower-cased. Case-sensitive aliases
+    # are in the same trie and checked against the original text afterwards.
+    trie = trie_pattern(sorted(folded))
+    return (
+        re.compile(f"{_LEFT}{trie}{_RIGHT}"),
+        re.compile(f"{_LEFT}{trie}{_RIGHT}", re.IGNORECASE),
+        exact,
+        frozenset(strict),
+    )
+
+
+_CI_RE, _CI_IGNORECASE_RE, _EXACT, _STRICT = _build_patterns()
+# Lower-cased keys whose every written form is case-sensitive ("go", "ai", "react" as a word...).
+_CASE_ONLY: frozenset[str] = frozenset(
+    k for k in {_key(a) for a in _EXACT}
+    if not any(
+        _key(a) == k
+        for e in _DATA["skills"]
+        for a in (e["name"], *e.get("aliases", ()))
+        if a not in _EXACT
+    )
+)
+_WEAK = frozenset(_key(a) for e in _DATA["skills"] for a in e.get("weak", ()))
+_CONTEXT_WORDS = frozenset(
+    """language languages programming programmer developer developers dev engineer engineers lang code coding
+    hoặc script scripting""".split()
+) | frozenset({"lập trình", "ngôn ngữ", "sử dụng", "thành thạo"})
+
+
+_NEIGHBOUR_LEFT_RE = re.compile(r"([^\s,;()/|]+)[\s,;()/|]*$")
+_NEIGHBOUR_RIGHT_RE = re.compile(r"^[\s,;()/|]*([^\s,;()/|]+)")
+_GLUE_CHARS = frozenset("/+()[]|")
+_NOT_SKILL_WORDS = frozenset({"to", "a", "the", "in", "on", "of", "and", "or", "and/or"})
+
+
+def _is_skill_word(word: str) -> bool:
+    word = word.strip(".:").lower()
+    return word in _LOOKUP and word not in _NOT_SKILL_WORDS and len(word) > 1
+
+
+def _strict_ok(text: str, start: int, end: int) -> bool:
+    """Strict aliases (Go, C, R) need a technical neighbour: glued to another skill ("C/C++",
+    "(R)"), a neighbouring skill across a list separator ("Python, Go"), or a cue word
+    ("lập trình C", "Go developer"). "R&D", "Vitamin C, hạng C" and "Go to market" do not count."""
+    prev_ch = text[start - 1] if start > 0 else ""
+    next_ch = text[end] if end < len(text) else ""
+    if next_ch == "&" or prev_ch == "&":
+        return False  # R&D, Q&A
+    if text.strip(" ,;.()") == text[start:end]:
+        return True  # the whole text is this one skill (a tag)
+    if prev_ch in _GLUE_CHARS or next_ch in _GLUE_CHARS:
+        return True
+    left = _NEIGHBOUR_LEFT_RE.search(text[max(0, start - 40) : start])
+    right = _NEIGHBOUR_RIGHT_RE.search(text[end : end + 40])
+    prev_word = left.group(1).lower().strip(".:") if left else ""
+    next_word = right.group(1).lower().strip(".:") if right else ""
+    if prev_word in _CONTEXT_WORDS or next_word in _CONTEXT_WORDS:
+        return True
+    two_before = " ".join(text[max(0, start - 40) : start].lower().split()[-2:])
+    if two_before in _CONTEXT_WORDS:
+        return True
+    return _is_skill_word(prev_word) or _is_skill_word(next_word)
+
+
+def _matches(text: str, *, hard_only: bool) -> list[tuple[int, int, tuple[str, ...]]]:
+    found: list[tuple[int, int, tuple[str, ...]]] = []
+    lowered = text.lower()
+    matches = _CI_RE.finditer(lowered) if len(lowered) == len(text) else _CI_IGNORECASE_RE.finditer(text)
+    lookup, weak, exact, case_only = _LOOKUP, _WEAK, _EXACT, _CASE_ONLY
+    for m in matches:
+        key = m.group().lower()
+        if hard_only and key in weak:
+            continue
+        start, end = m.start(), m.end()
+        if key in case_only:
+            written = text[start:end]
+            if written not in exact or (written in _STRICT and not _strict_ok(text, start, end)):
+                continue
+            found.append((start, end, exact[written]))
+            continue
+        names = lookup.get(key)
+        if names:
+            found.append((start, end, names))
+    return found
+
+
+def _dedupe(names: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        k = name.casefold()
+        if k not in seen:
+            seen.add(k)
+            out.append(name)
+    return out
+
+
+def _extract(text: str, hard_only: bool) -> tuple[str, ...]:
+    names = [n for _, _, group in _matches(text, hard_only=hard_only) for n in group]
+    if hard_only:
+        names = [n for n in names if _INFO[n].category not in _SOFT_CATEGORIES]
+    return tuple(_dedupe(names))
+
+
+_extract_short = lru_cache(maxsize=32_768)(_extract)
+_LONG_TEXT = 512  # longer texts (descriptions) are unique per posting: not worth keeping in memory
+
+
+def _extract_cached(text: str, hard_only: bool) -> tuple[str, ...]:
+    return _extract(text, hard_only) if len(text) > _LONG_TEXT else _extract_short(text, hard_only)
+
+
+def extract_skills(text: str | None) -> list[str]:
+    """Canonical taxonomy skills mentioned in ``text``, in order of first mention."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return []
+    return list(_extract_cached(cleaned, False))
+
+
+def extract_hard_skills(text: str | None) -> list[str]:
+    """Like :func:`extract_skills` for long free text: no soft skills, no generic one-word aliases."""
+    cleaned = clean_text(text)
+    if cleaned is None:
+        return []
+    return list(_extract_cached(cleaned, True))
+
+
+_SPLIT_RE = re.compile(r"\s*[,;\n\r\t|•]+\s*")
+_BULLET_RE = re.compile(r"^[\s\-–*·+•]+")
+
+
+def _items(skills: list[str] | tuple[str, ...] | str | None) -> list[str]:
+    if skills is None:
+        return []
+    if isinstance(skills, str):
+        text = skills.strip()
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, list):
+                return [x for x in parsed if isinstance(x, str)]
+        return _SPLIT_RE.split(text)
+    if isinstance(skills, (list, tuple)):
+        return [x for x in skills if isinstance(x, str)]
+    return []
+
+
+@lru_cache(maxsize=65_536)
+def _normalize_item(item: str) -> tuple[str, ...]:
+    text = clean_text(_BULLET_RE.sub("", item))
+    if text is None:
+        return ()
+    text = text.strip(" .,;:")
+    if not text:
+        return ()
+    return _LOOKUP.get(_key(text), (text,))
+
+
+def normalize_skills(skills: list[str] | str | None) -> list[str]:
+    """Trimmed, NFC, de-duplicated skills (order kept), canonical names where known.
+
+    Accepts a JSON-array text, a Python list, or a comma/semicolon separated string.
+    """
+    return _dedupe(name for item in _items(skills) for name in _normalize_item(item))
+
+
+def skill_info(name: str) -> SkillInfo | None:
+    """Taxonomy entry for a canonical skill name (None when it is not in the taxonomy)."""
+    return _INFO.get(name)
