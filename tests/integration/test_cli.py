@@ -1,0 +1,109 @@
+"""The ``jobinsight`` command as a user runs it: subprocesses, real servers, exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from jobinsight.db.embedded import stop_server
+from jobinsight.synthetic import generate_raw_rows
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"PREFECT_API_URL", "JOBINSIGHT_DATABASE_URL", "JOBINSIGHT_DB_BLOCK"}}
+    env.update(extra)
+    return env
+
+
+def _cli(*args: str, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "jobinsight.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.fixture
+def fresh_home(tmp_path: Path):
+    home = tmp_path / "home"
+    yield home
+    stop_server(home)
+
+
+def test_db_status_with_nothing_configured_starts_then_reuses_the_embedded_server(fresh_home: Path) -> None:
+    env = _env(JOBINSIGHT_HOME=str(fresh_home))
+    first = _cli("db", "status", "--json", env=env)
+    assert first.returncode == 0, first.stderr
+    doc = json.loads(first.stdout)  # stdout is exactly one JSON document
+    assert doc["database"]["kind"] == "embedded" and doc["server_version"].startswith("18")
+    pid_file = fresh_home / "pgdata" / "postmaster.pid"
+    server_pid = pid_file.read_text().splitlines()[0]
+
+    second = _cli("db", "status", "--json", env=env)
+    assert second.returncode == 0 and json.loads(second.stdout)["database"] == doc["database"]
+    assert pid_file.read_text().splitlines()[0] == server_pid  # reused, not restarted
+
+    procs = [subprocess.Popen([sys.executable, "-m", "jobinsight.cli", "db", "init", "--json"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outputs]
+    applied = sorted(len(json.loads(out)["applied"]) for out, _ in outputs)
+    assert applied[0] == 0 and applied[1] > 0  # one process applied the migrations, the other found them
+    status = json.loads(_cli("db", "status", "--json", env=env).stdout)
+    assert status["schema_ready"] and status["counts"]["raw_jobs"] == 0
+
+
+def test_two_processes_starting_a_new_embedded_server_at_once_share_it(fresh_home: Path) -> None:
+    env = _env(JOBINSIGHT_HOME=str(fresh_home))
+    procs = [subprocess.Popen([sys.executable, "-m", "jobinsight.cli", "db", "status", "--json"], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outputs]
+    assert len({json.loads(out)["database"]["url"] for out, _ in outputs}) == 1
+
+
+def test_db_url_masks_the_password_unless_asked() -> None:
+    url = "postgresql://etl:s3cr3t-pw@127.0.0.1:5999/jobs"
+    masked = _cli("db", "url", "--database-url", url, env=_env())
+    assert masked.returncode == 0 and "s3cr3t-pw" not in masked.stdout and "etl:***@" in masked.stdout
+    shown = _cli("db", "url", "--database-url", url, "--show-password", env=_env())
+    assert "s3cr3t-pw" in shown.stdout
+
+
+def test_unreachable_database_is_a_clear_message_not_a_traceback() -> None:
+    result = _cli("db", "status", "--database-url", "postgresql://etl:s3cr3t-pw@127.0.0.1:9/jobs", env=_env())
+    assert result.returncode == 2
+    assert "Could not connect to PostgreSQL" in result.stderr and "Traceback" not in result.stderr
+    assert "s3cr3t-pw" not in result.stderr + result.stdout
+
+
+def test_invalid_option_names_the_field(database_url: str) -> None:
+    result = _cli("process", "--batch-size", "0", "--database-url", database_url, env=_env())
+    assert result.returncode == 2 and "batch_size" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_all_with_the_demo_source_prints_a_successful_result(database_url: str, tmp_path: Path) -> None:
+    env = _env(JOBINSIGHT_DATABASE_URL=database_url, JOBINSIGHT_ARCHIVE_ROOT=str(tmp_path / "archive"))
+    result = _cli("run", "--mode", "all", "--source", "demo", "--json", env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    doc = json.loads(result.stdout)
+    assert doc["success"] is True
+    assert doc["parts"]["scrape"]["stats"]["extra"]["inserted"] > 0
+    assert doc["parts"]["process"]["stats"]["processed_records"] == doc["parts"]["scrape"]["stats"]["extra"]["inserted"]
+
+
+def test_process_json_prints_the_pipeline_result(database_url: str) -> None:
+    generate_raw_rows(database_url, 300)
+    result = _cli("process", "--batch-size", "100", "--json", "--database-url", database_url, env=_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    doc = json.loads(result.stdout)
+    assert doc["success"] and doc["stats"]["processed_records"] == 300 and doc["stats"]["batch_count"] == 3
+    conn = psycopg2.connect(database_url)
+    with conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM jobinsight_staging.staging_jobs")
+        assert cur.fetchone()[0] == 300
+    conn.close()
