@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 
 from prefect import flow, get_run_logger
@@ -82,7 +83,9 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
                 run_id, f"{tally.eligible_at_start:,}", mode, options.batch_size)
 
     after_id, batch_no, claimed_rows = 0, 0, 0
-    pending: PendingSave | None = None
+    # Saves run in worker threads while the next batches are loaded and transformed; at most
+    # max_workers of them at once (each is one PostgreSQL backend, i.e. about one core).
+    pending: deque[PendingSave] = deque()
     while True:
         remaining = options.max_records - claimed_rows if options.max_records else options.batch_size
         if remaining <= 0:
@@ -102,13 +105,15 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
         loaded = load_claimed_rows(db_url, claim, batch_no)
         transformed = transform_rows(loaded.value, options.usd_rate, batch_no)
         outcome = transformed.value
-        # Saving batch k overlaps loading and transforming batch k+1 (database vs CPU work).
-        if pending is not None:
-            _collect(pending, tally, bar, target, logger)
+        while len(pending) >= options.max_workers:
+            _collect(pending.popleft(), tally, bar, target, logger)
         future = save_rows.submit(db_url, claim, outcome.staging, outcome.quarantined, run_id, batch_no)
-        pending = PendingSave(future, batch_no, len(loaded.value), outcome.stats, [loaded.metric, transformed.metric])
-    if pending is not None:
-        _collect(pending, tally, bar, target, logger)
+        pending.append(PendingSave(future, batch_no, len(loaded.value), outcome.stats,
+                                   [loaded.metric, transformed.metric]))
+        # Memory stays flat: nothing of a batch outlives its save except its counts.
+        del loaded, transformed, outcome
+    while pending:
+        _collect(pending.popleft(), tally, bar, target, logger)
 
     result = tally.result(options.integrity_threshold)
     record_phases(db_url, run_id, "process", result.phases)

@@ -175,6 +175,8 @@ def process_cmd(
     all_rows: Annotated[bool, typer.Option("--all", help="Re-process every row, not only unprocessed ones.")] = False,
     max_records: Annotated[int | None, typer.Option("--max-records", help="Stop after this many rows.")] = None,
     retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Re-process quarantined rows.")] = False,
+    claim_lease_seconds: Annotated[int | None, typer.Option(
+        "--claim-lease-seconds", help="How long a batch claim lasts before another run may take it over.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run the process flow: raw_jobs -> staging in five phases."""
@@ -188,6 +190,8 @@ def process_cmd(
         overrides["batch_size"] = batch_size
     if max_records is not None:
         overrides["max_records"] = max_records
+    if claim_lease_seconds is not None:
+        overrides["claim_lease_seconds"] = claim_lease_seconds
     options = PipelineOptions(**overrides)
     from flows.process import process_flow
 

@@ -21,7 +21,7 @@ ENV_VARS: dict[str, tuple[str, str]] = {
     ),
     "JOBINSIGHT_ARCHIVE_ROOT": ("$JOBINSIGHT_HOME/archive", "Archive of fetched pages: a folder or any fsspec URL."),
     "JOBINSIGHT_USD_RATE": ("25000", "VND per USD used to express USD salaries in millions of VND."),
-    "ETL_BATCH_SIZE": ("50000", "Rows per process batch."),
+    "ETL_BATCH_SIZE": ("40000", "Rows per process batch."),
     "ETL_TIMEOUT": ("3600", "Timeout of a pipeline run, in seconds."),
     "ETL_MAX_WORKERS": ("2", "Worker processes/threads for parallel work."),
     "JOBINSIGHT_SCRAPE_DELAY": ("1.0", "Minimum seconds between two requests to one host."),

@@ -26,7 +26,7 @@ class PipelineOptions(BaseModel):
     pipeline_mode: PipelineMode = Field("all", description="scrapeOnly | processOnly | all")
 
     # --- processing -----------------------------------------------------------------------
-    batch_size: int = Field(default_factory=lambda: env_int("ETL_BATCH_SIZE", 50_000), ge=1, le=1_000_000,
+    batch_size: int = Field(default_factory=lambda: env_int("ETL_BATCH_SIZE", 40_000), ge=1, le=1_000_000,
                             description="Raw rows per process batch (ETL_BATCH_SIZE).")
     only_unprocessed: bool = Field(True, description="Only rows not processed since their content changed.")
     max_records: int | None = Field(None, ge=1, description="Stop after this many rows (None: all eligible).")

@@ -17,20 +17,19 @@ from psycopg2 import sql
 from jobinsight.db.connect import connect
 from jobinsight.process.claims import Claim
 
-#: Raw columns handed to the transformations, in order.
+#: Raw columns the transformations read, in order. Columns staging copies unchanged from raw
+#: (job_url, logo_url, …) are not loaded: phase 5 takes them from the raw row in SQL, which
+#: keeps them out of Python memory and off the wire twice.
 RAW_COLUMNS = [
-    "id", "source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills",
-    "location", "location_detail", "deadline", "verified_employer", "last_update", "logo_url",
-    "posted_time", "crawled_at", "content_hash", "payload",
+    "id", "source", "job_id", "title", "company_name", "salary", "skills", "location", "location_detail",
+    "deadline", "crawled_at", "content_hash", "payload",
 ]
-_TIMESTAMPS = ("posted_time", "crawled_at")
+_TIMESTAMPS = ("crawled_at",)
 
 _COPY_OUT = sql.SQL(
     """COPY (
-        SELECT r.id, r.source, r.job_id, r.title, r.job_url, r.company_name, r.company_url, r.salary,
-               r.skills, r.location, r.location_detail, r.deadline, r.verified_employer, r.last_update,
-               r.logo_url, extract(epoch FROM r.posted_time)::float8, extract(epoch FROM r.crawled_at)::float8,
-               r.content_hash, r.payload
+        SELECT r.id, r.source, r.job_id, r.title, r.company_name, r.salary, r.skills, r.location,
+               r.location_detail, r.deadline, extract(epoch FROM r.crawled_at)::float8, r.content_hash, r.payload
           FROM public.raw_jobs r
          WHERE r.id BETWEEN {lo} AND {hi}
            AND jobinsight_monitoring.raw_is_eligible({mode}, r.is_processed, r.process_error,
@@ -40,8 +39,7 @@ _COPY_OUT = sql.SQL(
 )
 
 _SCHEMA = {name: pa.string() for name in RAW_COLUMNS}
-_SCHEMA.update({"id": pa.int64(), "verified_employer": pa.bool_(),
-                "posted_time": pa.float64(), "crawled_at": pa.float64()})
+_SCHEMA.update({"id": pa.int64(), "crawled_at": pa.float64()})
 
 
 def load_batch(url: str, claim: Claim) -> pd.DataFrame:
