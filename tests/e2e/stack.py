@@ -311,7 +311,7 @@ class WorkerPool:
     root: Path
     workers: list[Worker] = field(default_factory=list)
 
-    def start(self, database_url: str | None) -> Worker:
+    def start(self, database_url: str | None, limit: int | None = None) -> Worker:
         """A worker started the way deployments/worker.sh does, with the test database (or none:
         then runs take it from the JOBINSIGHT_DB_BLOCK block named in the deployment)."""
         name = f"e2e-{uuid.uuid4().hex[:8]}"
@@ -325,7 +325,10 @@ class WorkerPool:
         if database_url:
             env["JOBINSIGHT_DATABASE_URL"] = database_url
         with log.open("wb") as out:
-            process = subprocess.Popen([*PREFECT, "worker", "start", "--pool", "jobinsight", "--name", name],
+            args = [*PREFECT, "worker", "start", "--pool", "jobinsight", "--name", name]
+            if limit is not None:  # at most this many runs at once on this worker
+                args += ["--limit", str(limit)]
+            process = subprocess.Popen(args,
                                        cwd=self.root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                        preexec_fn=_default_sigint)
         worker = Worker(name, process, log)
