@@ -17,6 +17,7 @@ from prefect.runtime import flow_run
 
 from jobinsight import progress
 from jobinsight.db.resolve import resolve_database
+from jobinsight.enrich import LlmRunState, LlmSettings
 from jobinsight.monitoring import finish_run, record_phases, start_run
 from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult
 from jobinsight.process.claims import count_eligible
@@ -74,6 +75,8 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
 
     setup_schema(db_url)
     start_run(db_url, run_id, "process", options)
+    llm_settings = LlmSettings.from_env()  # None: rules enrichment only (the default)
+    llm = LlmRunState(llm_settings) if llm_settings else None
     mode = options.claim_mode
     tally = ProcessTally(flow="process", run_id=run_id,
                          eligible_at_start=count_eligible(db_url, mode=mode, max_attempts=options.max_attempts))
@@ -103,7 +106,10 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
             break
         after_id, claimed_rows = claim.hi_id, claimed_rows + claim.n_rows
         loaded = load_claimed_rows(db_url, claim, batch_no)
-        transformed = transform_rows(loaded.value, options.usd_rate, batch_no)
+        # The LLM step must finish well inside the claim lease, or the batch's claim is lost.
+        llm_budget = min(options.claim_lease_seconds * 0.5, max(options.timeout_seconds - (time.monotonic() - started), 1))
+        transformed = transform_rows(loaded.value, options.usd_rate, batch_no, db_url, llm, options.max_workers,
+                                     llm_budget)
         outcome = transformed.value
         while len(pending) >= options.max_workers:
             _collect(pending.popleft(), tally, bar, target, logger)
@@ -116,6 +122,8 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
         _collect(pending.popleft(), tally, bar, target, logger)
 
     result = tally.result(options.integrity_threshold)
+    if llm is not None:
+        result.stats.extra["llm"] = llm.summary()
     record_phases(db_url, run_id, "process", result.phases)
     finish_run(db_url, result)
     publish_run_artifacts(result, "process")

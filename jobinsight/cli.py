@@ -128,6 +128,19 @@ def _use_database(database_url: str | None) -> None:
         os.environ["JOBINSIGHT_DATABASE_URL"] = database_url
 
 
+def _check_database() -> None:
+    """Reach the database once before any flow starts.
+
+    Why: inside a flow an unreachable database (or an embedded server whose data folder cannot
+    be written) is retried by the tasks and by the flow for a minute or more, with tracebacks in
+    the log, before the same message arrives; here it arrives at once, as one paragraph.
+    """
+    from jobinsight.db.connect import connect
+    from jobinsight.db.resolve import resolve_database
+
+    connect(resolve_database().url, application_name="jobinsight-cli-check").close()
+
+
 def _run_with_progress(as_json: bool, fn):  # noqa: ANN001, ANN202 - thin wrapper
     """Run ``fn`` with a progress bar on stderr (none under --json)."""
     from jobinsight import progress
@@ -193,6 +206,7 @@ def process_cmd(
     if claim_lease_seconds is not None:
         overrides["claim_lease_seconds"] = claim_lease_seconds
     options = PipelineOptions(**overrides)
+    _check_database()
     from flows.process import process_flow
 
     try:
@@ -236,6 +250,7 @@ def scrape_cmd(
 
     _use_database(database_url)
     options = PipelineOptions(pipeline_mode="scrapeOnly", **_scrape_overrides(source, base_url, urls, max_pages, delay))
+    _check_database()
     from flows.scrape import scrape_flow
 
     result = _run_with_progress(as_json, lambda: scrape_flow(options))
@@ -268,6 +283,7 @@ def run_cmd(
     if max_records is not None:
         overrides["max_records"] = max_records
     options = PipelineOptions(**overrides)
+    _check_database()
     from flows.full import full_flow
 
     try:

@@ -36,6 +36,17 @@ ENV_VARS: dict[str, tuple[str, str]] = {
 }
 
 
+def _with_llm_vars() -> None:
+    """The LLM enricher documents its own variables; list them with the rest."""
+    from jobinsight.enrich.settings import ENV_DEFAULTS
+
+    for name, value in ENV_DEFAULTS.items():
+        ENV_VARS.setdefault(name, value)
+
+
+_with_llm_vars()
+
+
 def home_dir() -> Path:
     """The product's data folder (embedded database, archive); created on first use."""
     raw = os.environ.get("JOBINSIGHT_HOME")

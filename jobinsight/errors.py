@@ -13,6 +13,60 @@ class UserFacingError(RuntimeError):
     """Base of the errors whose message is written for people."""
 
 
+class StatementTimeoutError(UserFacingError):
+    """PostgreSQL cancelled a batch's statement at ``statement_timeout`` (message says what to change).
+
+    Not a ``psycopg2.OperationalError``, so the task retry policy does not repeat a statement
+    that will time out again with the same batch.
+    """
+
+
+def is_statement_timeout(exc: BaseException) -> bool:
+    """True for PostgreSQL's "canceling statement due to statement timeout" (not a user's cancel)."""
+    import psycopg2.errors
+
+    return isinstance(exc, psycopg2.errors.QueryCanceled) and "statement timeout" in str(exc)
+
+
+def _prefect_api_url() -> str | None:
+    try:
+        from prefect.settings import PREFECT_API_URL
+
+        return PREFECT_API_URL.value() or None
+    except Exception:  # pragma: no cover - settings always load in practice
+        return None
+
+
+def _prefect_api_unreachable(exc: BaseException) -> str | None:
+    """The message for a Prefect API that does not answer, if that is what ``exc`` (or its cause) is.
+
+    Only errors of requests to the configured API count: a job board or an LLM endpoint that
+    does not answer is a different problem with a different fix.
+    """
+    import httpx
+
+    api_url = _prefect_api_url()
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        hit = api_url is not None and str(current).startswith(f"Failed to reach API at {api_url.rstrip('/')}")
+        if not hit and api_url is not None and isinstance(current, httpx.TransportError):
+            try:
+                hit = str(current.request.url).startswith(api_url.rstrip("/"))
+            except RuntimeError:  # an error raised before its request was set
+                hit = False
+        if hit:
+            return (
+                f"error: the Prefect API at {scrub(str(api_url))} did not answer "
+                f"({type(current.__cause__ or current).__name__}). "
+                "Start it (`prefect server start`), fix PREFECT_API_URL, or unset PREFECT_API_URL to let "
+                "jobinsight run a temporary Prefect server for this command."
+            )
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _known_types() -> tuple[type[BaseException], ...]:
     from jobinsight.db.connect import DatabaseUnavailableError
     from jobinsight.db.embedded import EmbeddedServerError
@@ -26,6 +80,11 @@ def explain(exc: BaseException) -> str | None:
     """The message to print for a known failure, or None for an unexpected one."""
     if isinstance(exc, _known_types()):
         return "error: " + scrub(str(exc))
+    if isinstance(exc, ValueError) and str(exc).startswith("environment variable "):
+        return f"error: {scrub(str(exc))}. Fix the variable or unset it to use the default."
+    unreachable = _prefect_api_unreachable(exc)
+    if unreachable is not None:
+        return unreachable
     try:
         from pydantic import ValidationError
     except ImportError:  # pragma: no cover - pydantic ships with Prefect

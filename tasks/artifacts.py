@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from uuid import UUID
 
 from prefect.artifacts import (
@@ -25,6 +26,11 @@ def publish_run_artifacts(result: PipelineResult, key_prefix: str) -> None:
     rows += [{"phase": f"{t['phase']} (total)", "batch": None, "seconds": t["seconds"], "rows_in": t["rows_in"],
               "rows_out": t["rows_out"], "rss_mb": t["peak_rss_mb"], "rss_delta_mb": None, "cpu_percent": None}
              for t in phase_totals(result.phases)]
+    llm = result.stats.extra.get("llm")
+    if llm:  # LLM usage: requests, tokens, cache hits, fallbacks, quota state
+        rows.append({"phase": "llm_enrichment (total)", "batch": None, "seconds": None, "rows_in": None,
+                     "rows_out": None, "rss_mb": None, "rss_delta_mb": None, "cpu_percent": None,
+                     "llm": json.dumps(llm, default=str, ensure_ascii=False)})
     create_table_artifact(key=f"{key_prefix}-metrics", table=rows,
                           description=f"Per-phase metrics of {result.flow} run {result.run_id}")
     create_markdown_artifact(key=f"{key_prefix}-summary", markdown=summary_markdown(result),

@@ -27,6 +27,7 @@ from prefect.cache_policies import NO_CACHE
 
 from jobinsight.db.connect import connect
 from jobinsight.db.migrate import apply_migrations, migrations_fingerprint
+from jobinsight.enrich import LlmRunState, enrich_batch_with_llm
 from jobinsight.metrics import measure
 from jobinsight.options import PhaseMetric
 from jobinsight.process.claims import Claim, claim_batch
@@ -101,13 +102,20 @@ def load_claimed_rows(db_url: str, claim: Claim, batch_no: int) -> PhaseOutput:
 
 
 @task(name="phase-4-python-processing", retries=1, cache_policy=NO_CACHE)
-def transform_rows(frame: pd.DataFrame, usd_rate: float, batch_no: int) -> PhaseOutput:
-    """Clean and enrich the batch; bad rows are set aside with their reason."""
+def transform_rows(frame: pd.DataFrame, usd_rate: float, batch_no: int, db_url: str | None = None,
+                   llm: LlmRunState | None = None, max_workers: int = 1,
+                   llm_time_budget_s: float | None = None) -> PhaseOutput:
+    """Clean and enrich the batch (rules, then the LLM when configured); bad rows are set aside."""
     with measure("python_processing", batch_no) as timer:
         outcome = transform_batch(frame, usd_rate=usd_rate)
         timer.rows_in = len(frame)
         timer.rows_out = len(outcome.staging)
         timer.extra = dict(outcome.stats)
+        if llm is not None and db_url is not None and len(outcome.staging):
+            report = enrich_batch_with_llm(outcome.staging, frame, db_url=db_url, settings=llm.settings,
+                                           max_workers=max_workers, run_state=llm,
+                                           time_budget_s=llm_time_budget_s)
+            timer.extra["llm"] = report.to_dict()
     return PhaseOutput(outcome, timer.metric)
 
 

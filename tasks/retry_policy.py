@@ -10,6 +10,7 @@ import psycopg2
 from prefect.tasks import exponential_backoff
 
 from jobinsight.db.connect import DatabaseUnavailableError
+from jobinsight.errors import is_statement_timeout
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     psycopg2.OperationalError,
@@ -29,7 +30,13 @@ RETRIES = 3
 
 
 def is_transient(exc: BaseException | None) -> bool:
-    """True for errors worth retrying."""
+    """True for errors worth retrying.
+
+    A statement timeout is a ``psycopg2.OperationalError`` too, but the same statement over the
+    same batch times out again: retrying it only multiplies the wait.
+    """
+    if exc is not None and is_statement_timeout(exc):
+        return False
     return isinstance(exc, TRANSIENT_ERRORS)
 
 

@@ -123,6 +123,15 @@ def empty_database_url(request: pytest.FixtureRequest, admin_urls: dict[str, str
     _admin_exec(admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
+@pytest.fixture
+def db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """A fresh database that flows run in-process will find, as a deployment's flows do: through
+    the environment (and a private page archive)."""
+    monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", database_url)
+    monkeypatch.setenv("JOBINSIGHT_ARCHIVE_ROOT", str(tmp_path / "archive"))
+    return database_url
+
+
 @pytest.fixture(scope="session")
 def realdata() -> Path:
     """The shared real-data folder; tests that need it skip cleanly when it is absent."""

@@ -4,8 +4,8 @@ Why: the enricher's behaviour under rate limits, quotas and every kind of endpoi
 be proven over real HTTP on loopback, with no network and no paid endpoint. This server binds
 127.0.0.1 on an ephemeral port (``ThreadingHTTPServer`` in a daemon thread), answers
 ``POST …/chat/completions`` with a deterministic JSON answer derived from the prompt, reports
-``usage`` (prompt and answer length / 4), and records each request's arrival time and body so
-tests can measure what the client really sent.
+``usage`` (prompt and answer length / 4), and records each request's arrival time and body (and
+the most requests it had in flight at once) so tests can measure what the client really sent.
 
 Fault modes, either for the next K requests (:meth:`FakeLlmServer.fail_next`) or for every
 request whose posting title contains a marker (:attr:`FakeLlmServer.faults_by_title`):
@@ -100,6 +100,15 @@ class _Handler(BaseHTTPRequestHandler):
             return
         fault = owner._fault_for(body)
         owner._record(RecordedRequest(time.monotonic(), self.path, body, fault, self.headers.get("Authorization")))
+        owner._enter()
+        try:
+            self._answer(owner, body, fault)
+        finally:
+            owner._leave()
+
+    def _answer(self, owner: FakeLlmServer, body: dict[str, Any], fault: str | None) -> None:
+        if owner.delay_s:
+            owner._stopping.wait(owner.delay_s)
         if owner.expected_key is not None and self.headers.get("Authorization") != f"Bearer {owner.expected_key}":
             fault = "401"
         if fault == "401":
@@ -143,8 +152,11 @@ class FakeLlmServer:
     """Start with ``with FakeLlmServer() as server:``; point the client at ``server.base_url``."""
 
     def __init__(self, *, expected_key: str | None = None, timeout_sleep_s: float = 3.0,
-                 retry_after: str = "1") -> None:
+                 retry_after: str = "1", delay_s: float = 0.0) -> None:
         self.expected_key = expected_key
+        self.delay_s = delay_s  # every answer takes this long (to observe concurrency)
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.timeout_sleep_s = timeout_sleep_s
         self.retry_after = retry_after
         self.requests: list[RecordedRequest] = []
@@ -167,6 +179,7 @@ class FakeLlmServer:
         with self._lock:
             self.requests.clear()
             self._queue.clear()
+            self.max_in_flight = 0
             self.faults_by_title.clear()
 
     def _fault_for(self, body: dict[str, Any]) -> str | None:
@@ -176,6 +189,15 @@ class FakeLlmServer:
                 if marker in title:
                     return fault
             return self._queue.popleft() if self._queue else None
+
+    def _enter(self) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:

@@ -53,7 +53,15 @@ def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
 
     The database is created on first use; concurrent first uses are safe.
     """
-    pgdata = data_dir(home)
+    try:
+        pgdata = data_dir(home)
+    except OSError as exc:  # JOBINSIGHT_HOME itself cannot be created (read-only disk, a file in the path)
+        where = home or os.environ.get("JOBINSIGHT_HOME") or "the per-user data folder"
+        raise EmbeddedServerError(
+            f"The embedded PostgreSQL server needs a data folder, and {where} cannot be created or used: "
+            f"{exc}. Set JOBINSIGHT_HOME to a writable folder, or point JOBINSIGHT_DATABASE_URL at a "
+            "PostgreSQL server."
+        ) from exc
     try:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         if not os.access(pgdata.parent, os.W_OK):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -83,6 +84,11 @@ SELECT count(*) FILTER (WHERE NOT existed),
   FROM incoming
 """
 
+#: Longest ``source`` / ``job_id`` stored, in UTF-8 bytes. ``(source, job_id)`` is a unique btree key of
+#: raw_jobs and staging, and a btree entry must fit in a third of a page (~2.7 kB): one longer key
+#: would make PostgreSQL reject the whole batch's INSERT, so such a record is quarantined instead.
+MAX_KEY_BYTES = 1000
+
 _QUARANTINE = """
 INSERT INTO jobinsight_monitoring.quarantine (stage, source, job_id, run_id, reason, record)
 VALUES %s
@@ -106,7 +112,7 @@ class UpsertResult:
 
 
 def _clean_text(value: Any) -> Any:
-    """Strings PostgreSQL can store: no NUL bytes, no lone surrogates."""
+    """Values PostgreSQL (text and jsonb) can store: no NUL bytes, no lone surrogates, no NaN/Infinity."""
     if isinstance(value, str):
         if "\x00" in value:
             value = value.replace("\x00", "")
@@ -115,22 +121,37 @@ def _clean_text(value: Any) -> Any:
         except UnicodeEncodeError:
             value = value.encode("utf-8", "replace").decode("utf-8")
         return value
-    if isinstance(value, list):
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # jsonb has no NaN/Infinity: keep what the source said, as text
+    if isinstance(value, (list, tuple, set, frozenset)):
         return [_clean_text(v) for v in value]
     if isinstance(value, dict):
         return {str(_clean_text(k)): _clean_text(v) for k, v in value.items()}
     return value
 
 
+def _to_json(value: Any) -> str:
+    """JSON that jsonb accepts for any Python value (unknown objects as their cleaned ``str``).
+
+    Why: one value jsonb rejects (NaN, a NUL escape) used to fail the statement of the whole
+    batch, including the quarantine insert meant to keep the bad record.
+    """
+    return json.dumps(_clean_text(value), ensure_ascii=False, allow_nan=False,
+                      default=lambda obj: _clean_text(str(obj)))
+
+
 def _prepare(record: Mapping[str, Any]) -> tuple[tuple | None, str | None]:
     """The temp-table tuple for one record, or the reason it cannot be stored."""
-    job_id = record.get("job_id")
-    source = record.get("source")
+    # NUL bytes and lone surrogates go first, so a key or title made only of them counts as missing.
+    job_id, source, title = (_clean_text(v) if isinstance(v, str) else v
+                             for v in (record.get("job_id"), record.get("source"), record.get("title")))
     if not isinstance(source, str) or not source.strip():
         return None, "missing source"
     if not isinstance(job_id, str) or not job_id.strip():
         return None, "missing job_id"
-    title = record.get("title")
+    for name, value in (("source", source), ("job_id", job_id)):
+        if len(value.encode("utf-8", "replace")) > MAX_KEY_BYTES:
+            return None, f"{name} longer than {MAX_KEY_BYTES} bytes"
     if not isinstance(title, str) or not title.strip():
         return None, "missing title"
     texts = []
@@ -152,9 +173,11 @@ def _prepare(record: Mapping[str, Any]) -> tuple[tuple | None, str | None]:
     if not isinstance(payload, dict):
         payload = {"value": payload}
     try:
-        skills_json = None if skills is None else json.dumps(_clean_text([str(s) for s in skills]),
-                                                             ensure_ascii=False)
-        payload_json = json.dumps(_clean_text(payload), ensure_ascii=False, default=str)
+        # a skill is a name: nested lists/objects and nulls are not skills (the payload keeps them)
+        skills_json = None if skills is None else _to_json(
+            [s if isinstance(s, str) else str(s) for s in skills
+             if s is not None and not isinstance(s, (list, tuple, set, frozenset, dict))])
+        payload_json = _to_json(payload)
     except (TypeError, ValueError) as exc:
         return None, f"unserializable value: {exc}"
     row = (_clean_text(source.strip()), _clean_text(job_id.strip()), *texts, skills_json, verified, posted,
@@ -169,7 +192,10 @@ def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: s
     bad: list[tuple[Mapping[str, Any], str]] = []
     for record in records:
         result.received += 1
-        row, reason = _prepare(record)
+        try:
+            row, reason = _prepare(record)
+        except Exception as exc:  # a value whose str()/utcoffset() raises: keep the record, not the crash
+            row, reason = None, f"unreadable record: {type(exc).__name__}: {exc}"[:500]
         if row is None:
             bad.append((record, reason or "invalid record"))
             continue
@@ -188,11 +214,8 @@ def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: s
                 inserted, updated, unchanged, _ = cur.fetchone()
                 result.inserted, result.updated, result.unchanged = int(inserted), int(updated), int(unchanged)
             if bad:
-                execute_values(cur, _QUARANTINE, [
-                    ("scrape", _safe(rec.get("source")), _safe(rec.get("job_id")), run_id, reason,
-                     json.dumps(_clean_text({k: v for k, v in rec.items()}), ensure_ascii=False, default=str))
-                    for rec, reason in bad
-                ], template="(%s, %s, %s, %s, %s, %s::jsonb)")
+                execute_values(cur, _QUARANTINE, [_quarantine_row(rec, reason, run_id) for rec, reason in bad],
+                               template="(%s, %s, %s, %s, %s, %s::jsonb)")
     finally:
         conn.close()
     result.quarantined = len(bad)
@@ -228,3 +251,13 @@ def _load_temp(cur: psycopg2.extensions.cursor, rows: list[tuple], bad: list) ->
 
 def _safe(value: Any) -> str | None:
     return None if value is None else str(_clean_text(str(value)))
+
+
+def _quarantine_row(rec: Mapping[str, Any], reason: str, run_id: str | None) -> tuple:
+    """One quarantine entry; never raises, so a bad record cannot take the batch down with it."""
+    try:
+        source, job_id, record = _safe(rec.get("source")), _safe(rec.get("job_id")), _to_json(dict(rec))
+    except Exception as exc:  # a value whose str() raises
+        source, job_id = None, None
+        record = _to_json({"unreadable": f"{type(exc).__name__}", "keys": [str(k) for k in rec]})
+    return ("scrape", source, job_id, run_id, _clean_text(reason), record)

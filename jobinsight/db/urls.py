@@ -33,12 +33,15 @@ def mask_url(url: str, show_password: bool = False) -> str:
     """The URL with its password replaced by ``***`` (unless ``show_password``)."""
     if show_password:
         return url
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
+    try:
+        parts = urlsplit(url)
+        if not parts.password:
+            return url
+        user = parts.username or ""
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # e.g. a port that is not a number: still never show the password
+        return scrub(url, [password_of(url) or ""])
     return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
 
 

@@ -487,7 +487,8 @@ def _cached_columns(conn: psycopg2.extensions.connection, settings: LlmSettings,
         j = 1 + ENRICHMENT_COLUMNS.index(name)
         ok &= pd.Index(table[:, j]).isin(vocabulary)
     positions = keys.get_indexer(table[ok, 0])
-    return positions, values[ok]
+    known = positions >= 0
+    return positions[known], values[ok][known]
 
 
 def _ask(prompts: list[PostingInput], settings: LlmSettings, run_state: LlmRunState, gate: _QuotaGate,

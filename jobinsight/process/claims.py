@@ -58,3 +58,20 @@ def count_eligible(url: str, *, mode: str, max_attempts: int) -> int:
             return int(cur.fetchone()[0])
     finally:
         conn.close()
+
+
+def release_claim(url: str, claim_id: int) -> str:
+    """Give an unsaved claim back at once, so the next run can take its rows without waiting for the
+    lease to end; returns the database's ``statement_timeout`` (for the caller's message).
+
+    Used after a batch failed in a way that would fail again the same way (a statement timeout).
+    """
+    conn = connect(url, application_name="jobinsight-claim")
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("DELETE FROM jobinsight_monitoring.batch_claims WHERE claim_id = %s AND saved_at IS NULL",
+                        (claim_id,))
+            cur.execute("SHOW statement_timeout")
+            return str(cur.fetchone()[0])
+    finally:
+        conn.close()

@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import psycopg2.errors
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg2 import sql
 
 from jobinsight.db.connect import connect
-from jobinsight.process.claims import Claim
+from jobinsight.errors import StatementTimeoutError, is_statement_timeout
+from jobinsight.process.claims import Claim, release_claim
 
 #: Raw columns the transformations read, in order. Columns staging copies unchanged from raw
 #: (job_url, logo_url, …) are not loaded: phase 5 takes them from the raw row in SQL, which
@@ -53,6 +55,16 @@ def load_batch(url: str, claim: Claim) -> pd.DataFrame:
     try:
         with conn, conn.cursor() as cur:
             cur.copy_expert(statement.as_string(conn), buffer)
+    except psycopg2.errors.QueryCanceled as exc:
+        if not is_statement_timeout(exc):
+            raise
+        timeout = release_claim(url, claim.claim_id)
+        raise StatementTimeoutError(
+            f"PostgreSQL cancelled loading the batch of raw ids {claim.lo_id}-{claim.hi_id} ({claim.n_rows:,} rows): "
+            f"it ran longer than the database's statement_timeout ({timeout}). Its rows stay eligible for the "
+            "next run. Lower --batch-size / ETL_BATCH_SIZE, or raise statement_timeout for this database "
+            "(ALTER DATABASE ... SET statement_timeout = ...)."
+        ) from None
     finally:
         conn.close()
     return csv_to_frame(buffer.getvalue())
@@ -67,7 +79,9 @@ def csv_to_frame(data: bytes) -> pd.DataFrame:
         read_options=pacsv.ReadOptions(column_names=RAW_COLUMNS, block_size=16 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
-            column_types=_SCHEMA, strings_can_be_null=True, quoted_strings_can_be_null=False,
+            # Only COPY's NULL (an unquoted empty field) is null: Arrow's default list would also
+            # read a title "NA", a salary "N/A" or a job id "null" as NULL and lose them.
+            column_types=_SCHEMA, null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
             true_values=["t"], false_values=["f"],
         ),
     )

@@ -14,14 +14,21 @@ import io
 import json
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import pandas as pd
+import psycopg2.errors
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from jobinsight.db.connect import connect
-from jobinsight.process.claims import Claim
+from jobinsight.errors import StatementTimeoutError, is_statement_timeout
+from jobinsight.process.claims import Claim, release_claim
+
+#: Halvings of the staging write after a statement timeout before giving up (pieces of 1/16 of
+#: the batch). Each failed attempt costs one statement_timeout, so the worst case is bounded.
+MAX_SPLITS = 4
 
 #: Staging columns written from the transformed frame, in order.
 STAGING_COLUMNS = [
@@ -60,6 +67,8 @@ class SaveResult:
     quarantined: int
     resolved: int
     already_saved: bool = False
+    #: how often the staging write was halved to fit under statement_timeout
+    splits: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -154,22 +163,15 @@ def save_batch(url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.Da
             if previous is not None:
                 return previous
             cur.execute(_CREATE_TEMP.format(derived=_TEMP_COLUMNS))
-            staged = marked = resolved = quarantined_rows = 0
+            staged = marked = resolved = quarantined_rows = splits = 0
             if payload:
                 cur.copy_expert(
                     sql.SQL("COPY jobinsight_batch_stage FROM STDIN WITH (FORMAT csv)").as_string(conn),
                     io.BytesIO(payload),
                 )
-                cur.execute(_MARK_AND_UPSERT.format(
-                    lo=sql.Literal(claim.lo_id), hi=sql.Literal(claim.hi_id), run_id=sql.Literal(run_id),
-                    raw_cols=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c))
-                                                for c in PASSTHROUGH_COLUMNS if c != "content_hash"),
-                    derived=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c))
-                                               for c in DERIVED_COLUMNS if c != "raw_id"),
-                    all_cols=_column_list(STAGING_COLUMNS),
-                    updates=_UPDATES,
-                ))
-                staged = marked = cur.rowcount
+                staged_ids = np.unique(staging["raw_id"].to_numpy(dtype=np.int64))
+                marked, splits = _mark_and_upsert(cur, claim, run_id, staged_ids)
+                staged = marked
                 cur.execute(_RESOLVE)
                 resolved = cur.rowcount
             if len(quarantined):
@@ -181,7 +183,7 @@ def save_batch(url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.Da
                 cur.execute(_QUARANTINE_RAW)
                 quarantined_rows = cur.rowcount
                 cur.execute(_QUARANTINE_LOG, (run_id,))
-            result = SaveResult(staged, marked, len(staging) - marked, quarantined_rows, resolved)
+            result = SaveResult(staged, marked, len(staging) - marked, quarantined_rows, resolved, splits=splits)
             cur.execute(_MARK_SAVED, (json.dumps(result.to_dict()), claim.claim_id, run_id))
             if cur.rowcount != 1:
                 raise ClaimLostError(
@@ -190,8 +192,58 @@ def save_batch(url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.Da
                     "Raise claim_lease_seconds if batches take longer than the lease."
                 )
             return result
+    except psycopg2.errors.QueryCanceled as exc:
+        if not is_statement_timeout(exc):
+            raise
+        timeout = release_claim(url, claim.claim_id)
+        raise StatementTimeoutError(
+            f"PostgreSQL cancelled saving the batch of raw ids {claim.lo_id}-{claim.hi_id} ({claim.n_rows:,} rows): "
+            f"a statement ran longer than the database's statement_timeout ({timeout}), even with the batch "
+            f"split into {2 ** MAX_SPLITS} parts. Nothing of this batch was written and its rows stay eligible "
+            "for the next run. Lower --batch-size / ETL_BATCH_SIZE (e.g. to "
+            f"{max(1, claim.n_rows // 2 ** MAX_SPLITS):,}), or raise statement_timeout for this database "
+            "(ALTER DATABASE ... SET statement_timeout = ...)."
+        ) from None
     finally:
         conn.close()
+
+
+def _mark_and_upsert(cur, claim: Claim, run_id: str, staged_ids: np.ndarray) -> tuple[int, int]:  # noqa: ANN001
+    """Mark raw rows processed and upsert staging; (rows written, halvings needed).
+
+    One statement for the whole batch normally. When it hits statement_timeout, it is rolled
+    back to a savepoint and re-run over id ranges half as big (then a quarter, …), still in this
+    transaction, so the batch stays atomic. Past :data:`MAX_SPLITS` halvings the timeout
+    propagates.
+    """
+    marked = splits = start = 0
+    piece = len(staged_ids)
+    while start < len(staged_ids):
+        part = staged_ids[start:start + piece]
+        lo, hi = int(part[0]), int(part[-1])
+        cur.execute("SAVEPOINT jobinsight_piece")
+        try:
+            cur.execute(_MARK_AND_UPSERT.format(
+                lo=sql.Literal(max(lo, claim.lo_id)), hi=sql.Literal(min(hi, claim.hi_id)),
+                run_id=sql.Literal(run_id),
+                raw_cols=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c))
+                                            for c in PASSTHROUGH_COLUMNS if c != "content_hash"),
+                derived=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c))
+                                           for c in DERIVED_COLUMNS if c != "raw_id"),
+                all_cols=_column_list(STAGING_COLUMNS),
+                updates=_UPDATES,
+            ))
+        except psycopg2.errors.QueryCanceled as exc:
+            cur.execute("ROLLBACK TO SAVEPOINT jobinsight_piece")
+            if not is_statement_timeout(exc) or splits >= MAX_SPLITS or piece <= 1:
+                raise
+            splits += 1
+            piece = (piece + 1) // 2
+            continue
+        marked += cur.rowcount
+        cur.execute("RELEASE SAVEPOINT jobinsight_piece")
+        start += len(part)
+    return marked, splits
 
 
 def _previous_result(cur, claim: Claim, run_id: str) -> SaveResult | None:

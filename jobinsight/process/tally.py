@@ -149,6 +149,11 @@ def summary_markdown(result: PipelineResult) -> str:
     ]
     for key, value in rates.items():
         lines.append(f"| {key.replace('_', ' ')} | {value:.1%} |")
+    llm = extra.get("llm")
+    if llm:
+        for key in ("requests", "tokens", "cache_hits", "fallbacks", "rows_pending_llm", "quota_state"):
+            if key in llm:
+                lines.append(f"| LLM {key.replace('_', ' ')} | {llm[key]} |")
     lines += ["", "| phase | calls | seconds | rows in | rows out | peak RSS MB |", "|---|---|---|---|---|---|"]
     for entry in phase_totals(result.phases):
         lines.append(f"| {entry['phase']} | {entry['calls']} | {entry['seconds']:.2f} | {entry['rows_in']:,} | "

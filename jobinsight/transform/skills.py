@@ -231,13 +231,19 @@ def _items(skills: list[str] | tuple[str, ...] | str | None) -> list[str]:
         return []
     if isinstance(skills, str):
         text = skills.strip()
-        if text.startswith("["):
+        # raw_jobs.skills is jsonb, so the text may be any JSON value, not only an array: a JSON
+        # string holds the skills text itself, and null or an object holds no skill names.
+        if text[:1] in ('[', '"', '{') or text == "null":
             try:
                 parsed = json.loads(text)
             except ValueError:
-                parsed = None
+                parsed = text
             if isinstance(parsed, list):
                 return [x for x in parsed if isinstance(x, str)]
+            if parsed is None or isinstance(parsed, dict):
+                return []
+            if isinstance(parsed, str):
+                text = parsed.strip()
         return _SPLIT_RE.split(text)
     if isinstance(skills, (list, tuple)):
         return [x for x in skills if isinstance(x, str)]

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import pandas as pd
-import psycopg2
 import pytest
 
 from jobinsight.process.claims import claim_batch, count_eligible
 from jobinsight.process.load import RAW_COLUMNS, load_batch
 from jobinsight.process.save import ClaimLostError, save_batch
 from jobinsight.synthetic import generate_raw_rows
+from tests.sqlutil import sql_rows
 
 
 def _claim(url: str, run: str, after: int = 0, limit: int = 100, lease: int = 600, mode: str = "unprocessed"):
     return claim_batch(url, run_id=run, mode=mode, after_id=after, limit=limit, lease_seconds=lease, max_attempts=3)
 
-
-def _execute(url: str, statement: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(statement, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
 
 
 def test_concurrent_claims_never_overlap_and_cover_everything(database_url: str) -> None:
@@ -38,9 +29,9 @@ def test_concurrent_claims_never_overlap_and_cover_everything(database_url: str)
             if claim is None:
                 continue
             # mark it saved so the run moves on (as phase 5 would)
-            _execute(database_url, "UPDATE jobinsight_monitoring.batch_claims SET saved_at = now() "
+            sql_rows(database_url, "UPDATE jobinsight_monitoring.batch_claims SET saved_at = now() "
                                    "WHERE claim_id = %s", (claim.claim_id,))
-            _execute(database_url, "UPDATE public.raw_jobs SET is_processed = true WHERE id BETWEEN %s AND %s",
+            sql_rows(database_url, "UPDATE public.raw_jobs SET is_processed = true WHERE id BETWEEN %s AND %s",
                      (claim.lo_id, claim.hi_id))
             claims.append(claim)
             cursors[run] = claim.hi_id
@@ -66,7 +57,7 @@ def test_live_claims_are_skipped_and_a_run_resumes_its_own(database_url: str) ->
 def test_expired_claim_is_taken_again_and_the_late_save_rolls_back(database_url: str) -> None:
     generate_raw_rows(database_url, 50)
     crashed = _claim(database_url, "crashed", limit=50, lease=600)
-    _execute(database_url, "UPDATE jobinsight_monitoring.batch_claims SET claimed_until = now() - interval '1 s'")
+    sql_rows(database_url, "UPDATE jobinsight_monitoring.batch_claims SET claimed_until = now() - interval '1 s'")
     taker = _claim(database_url, "next", limit=50)
     assert (taker.lo_id, taker.hi_id) == (crashed.lo_id, crashed.hi_id)
 
@@ -75,4 +66,4 @@ def test_expired_claim_is_taken_again_and_the_late_save_rolls_back(database_url:
     empty = pd.DataFrame(columns=["raw_id", "reason"])
     with pytest.raises(ClaimLostError, match="expired and was taken"):
         save_batch(database_url, crashed, frame.iloc[0:0], empty, "crashed")
-    assert _execute(database_url, "SELECT count(*) FROM public.raw_jobs WHERE is_processed")[0][0] == 0
+    assert sql_rows(database_url, "SELECT count(*) FROM public.raw_jobs WHERE is_processed")[0][0] == 0

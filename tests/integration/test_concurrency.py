@@ -15,20 +15,12 @@ import pytest
 from flows.process import process_flow
 from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.synthetic import generate_raw_rows
+from tests.sqlutil import sql_rows
 
 _COMPARED = ("source, job_id, title, salary, title_clean, company_name_standardized, salary_min, salary_max, "
              "salary_type, salary_currency, salary_period, location_pairs, cities, due_date, skills_normalized, "
              "seniority, job_family, work_mode, languages_required, capabilities, enrichment_version")
 
-
-def _rows(url: str, query: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -53,12 +45,12 @@ def test_four_concurrent_runs_process_every_row_exactly_once(database_url: str,
     assert errors == []
     assert sum(r.stats.processed_records for r in results) == 50_000
     assert sum(1 for r in results if r.stats.processed_records > 0) >= 2, "the runs really ran side by side"
-    assert _rows(database_url, "SELECT count(*), count(DISTINCT (source, job_id)) FROM jobinsight_staging.staging_jobs") \
+    assert sql_rows(database_url, "SELECT count(*), count(DISTINCT (source, job_id)) FROM jobinsight_staging.staging_jobs") \
         == [(50_000, 50_000)]
-    per_run = dict(_rows(database_url, "SELECT run_id, count(*) FROM jobinsight_staging.staging_jobs_data GROUP BY 1"))
+    per_run = dict(sql_rows(database_url, "SELECT run_id, count(*) FROM jobinsight_staging.staging_jobs_data GROUP BY 1"))
     assert per_run == {r.run_id: r.stats.processed_records for r in results if r.stats.processed_records}
     # no claim range was saved twice
-    assert _rows(database_url, "SELECT count(*) FROM jobinsight_monitoring.batch_claims a "
+    assert sql_rows(database_url, "SELECT count(*) FROM jobinsight_monitoring.batch_claims a "
                                "JOIN jobinsight_monitoring.batch_claims b ON a.claim_id < b.claim_id "
                                "AND a.lo_id <= b.hi_id AND b.lo_id <= a.hi_id") == [(0,)]
 
@@ -67,14 +59,14 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
     generate_raw_rows(database_url, 20_000)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["JOBINSIGHT_DATABASE_URL"] = database_url
-    command = [sys.executable, "-m", "jobinsight.cli", "process", "--batch-size", "1000",
+    command = [sys.executable, "-m", "jobinsight.cli", "process", "--batch-size", "400",
                "--claim-lease-seconds", "5", "--json"]
     victim = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     try:
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + 400  # the CLI starts its own temporary Prefect server first
         while time.monotonic() < deadline:  # wait until it is mid-way: some batches saved, one claimed
-            saved = _rows(database_url, "SELECT count(*) FILTER (WHERE saved_at IS NOT NULL), "
+            saved = sql_rows(database_url, "SELECT count(*) FILTER (WHERE saved_at IS NOT NULL), "
                                         "count(*) FILTER (WHERE saved_at IS NULL) FROM jobinsight_monitoring.batch_claims")
             if saved[0][0] >= 3 and saved[0][1] >= 1:
                 break
@@ -84,14 +76,14 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
     finally:
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()
-    done = _rows(database_url, "SELECT count(*) FROM public.raw_jobs WHERE is_processed")[0][0]
+    done = sql_rows(database_url, "SELECT count(*) FROM public.raw_jobs WHERE is_processed")[0][0]
     assert 0 < done < 20_000, "killed part-way"
     time.sleep(5.5)  # let the killed run's claim lease expire
 
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert _rows(database_url, "SELECT count(*) FROM public.raw_jobs WHERE NOT is_processed") == [(0,)]
-    after_crash = _rows(database_url, f"SELECT {_COMPARED} FROM jobinsight_staging.staging_jobs ORDER BY source, job_id")
+    assert sql_rows(database_url, "SELECT count(*) FROM public.raw_jobs WHERE NOT is_processed") == [(0,)]
+    after_crash = sql_rows(database_url, f"SELECT {_COMPARED} FROM jobinsight_staging.staging_jobs ORDER BY source, job_id")
 
     # a clean single run over the same raw data
     conn = psycopg2.connect(database_url)
@@ -99,8 +91,8 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
         cur.execute("TRUNCATE jobinsight_staging.staging_jobs_data; TRUNCATE jobinsight_monitoring.batch_claims; "
                     "UPDATE public.raw_jobs SET is_processed = false, process_date = NULL")
     conn.close()
-    clean = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    clean = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert clean.returncode == 0, clean.stderr[-2000:]
-    clean_rows = _rows(database_url, f"SELECT {_COMPARED} FROM jobinsight_staging.staging_jobs ORDER BY source, job_id")
+    clean_rows = sql_rows(database_url, f"SELECT {_COMPARED} FROM jobinsight_staging.staging_jobs ORDER BY source, job_id")
     assert len(after_crash) == len(clean_rows) == 20_000
     assert after_crash == clean_rows

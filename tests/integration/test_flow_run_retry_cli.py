@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
+from tests.sqlutil import sql_rows
 
 REPO = Path(__file__).resolve().parents[2]
 PREFECT = str(Path(sys.executable).parent / "prefect")  # the prefect CLI of this virtualenv
@@ -34,15 +34,6 @@ CREATE TRIGGER fault BEFORE UPDATE ON public.raw_jobs FOR EACH ROW EXECUTE FUNCT
 """
 
 
-def _sql(url: str, statement: str) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(statement)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
-
 
 @pytest.mark.usefixtures("prefect_harness")
 def test_prefect_flow_run_retry_resumes_a_failed_process_run(database_url: str,
@@ -52,13 +43,13 @@ def test_prefect_flow_run_retry_resumes_a_failed_process_run(database_url: str,
 
     monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", database_url)
     generate_raw_rows(database_url, 3_000)
-    _sql(database_url, _FAULT)
+    sql_rows(database_url, _FAULT)
     failing = process_flow.with_options(retries=0)
     state = failing(PipelineOptions(pipeline_mode="processOnly", batch_size=1_000, max_workers=1),
                     return_state=True)
     assert state.is_failed()
     run_id = str(state.state_details.flow_run_id)
-    saved_before = _sql(database_url, "SELECT count(*) FROM public.raw_jobs WHERE is_processed")[0][0]
+    saved_before = sql_rows(database_url, "SELECT count(*) FROM public.raw_jobs WHERE is_processed")[0][0]
     assert saved_before == 1_000  # batch 1 saved, batch 2 failed
 
     env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "JOBINSIGHT_DATABASE_URL": database_url}
@@ -66,10 +57,10 @@ def test_prefect_flow_run_retry_resumes_a_failed_process_run(database_url: str,
                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert retry.returncode == 0, retry.stdout[-2000:] + retry.stderr[-2000:]
 
-    assert _sql(database_url, "SELECT count(*), count(DISTINCT job_id) FROM jobinsight_staging.staging_jobs") \
+    assert sql_rows(database_url, "SELECT count(*), count(DISTINCT job_id) FROM jobinsight_staging.staging_jobs") \
         == [(3_000, 3_000)]
     # every range was saved exactly once: batch 1 by the failed attempt, the rest by the retry
-    claims = _sql(database_url, "SELECT lo_id, count(*) FROM jobinsight_monitoring.batch_claims "
+    claims = sql_rows(database_url, "SELECT lo_id, count(*) FROM jobinsight_monitoring.batch_claims "
                                 "WHERE saved_at IS NOT NULL GROUP BY lo_id ORDER BY lo_id")
     assert [n for _, n in claims] == [1, 1, 1]
 

@@ -203,6 +203,16 @@ def test_requests_per_minute_stay_within_the_limit(database_url: str, llm_server
     assert later[-1] - times[-1] >= (6 - 1) / rate * 0.95
 
 
+@pytest.mark.parametrize("workers", [1, 3])
+def test_requests_in_flight_never_exceed_max_workers(database_url: str, llm_server: FakeLlmServer,
+                                                     workers: int) -> None:
+    llm_server.delay_s = 0.15
+    raw = raw_frame(9)
+    report = run(staged(raw), raw, database_url, settings_for(llm_server), workers=workers)
+    assert report.requests == 9 and report.rows_llm == 9
+    assert llm_server.max_in_flight == workers  # bounded by max_workers, and the workers are used
+
+
 def test_tokens_per_minute_stay_within_the_limit(database_url: str, llm_server: FakeLlmServer) -> None:
     tpm, n = 60_000, 12
     raw = raw_frame(n)

@@ -10,6 +10,7 @@ import psycopg2
 import pytest
 
 from jobinsight.db.migrate import MigrationError, apply_migrations, list_migrations
+from tests.sqlutil import sql_rows
 
 LEGACY_DDL = """
 CREATE SCHEMA IF NOT EXISTS jobinsight_staging;
@@ -68,28 +69,19 @@ def _fill_legacy(cur: psycopg2.extensions.cursor, n: int = 300) -> None:
     )
 
 
-def _snapshot(url: str, query: str) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
 
 def test_fresh_database_migrates_once_and_is_idempotent(empty_database_url: str) -> None:
     first = apply_migrations(empty_database_url)
     second = apply_migrations(empty_database_url)
     assert first.applied == [m.version for m in list_migrations()]
     assert second.applied == [] and second.already_applied == first.applied
-    columns = {r[0] for r in _snapshot(
+    columns = {r[0] for r in sql_rows(
         empty_database_url,
         "SELECT column_name FROM information_schema.columns WHERE table_schema='public' AND table_name='raw_jobs'")}
     for needed in ["source", "is_scraped", "scrape_date", "is_processed", "process_date", "content_hash",
                    "first_seen_at", "last_seen_at", "process_attempts", "process_error", "payload"]:
         assert needed in columns
-    types = dict(_snapshot(
+    types = dict(sql_rows(
         empty_database_url,
         "SELECT column_name, data_type FROM information_schema.columns "
         "WHERE table_schema='public' AND table_name='raw_jobs'"))
@@ -114,7 +106,7 @@ def test_concurrent_start_applies_each_migration_once(empty_database_url: str) -
     assert errors == []
     applied_counts = [len(r.applied) for r in reports]
     assert sorted(applied_counts) == [0, 0, 0, len(list_migrations())]
-    rows = _snapshot(empty_database_url, "SELECT version, count(*) FROM jobinsight_monitoring.schema_migrations "
+    rows = sql_rows(empty_database_url, "SELECT version, count(*) FROM jobinsight_monitoring.schema_migrations "
                                          "GROUP BY version HAVING count(*) > 1")
     assert rows == []
 
@@ -126,23 +118,23 @@ def test_upgrade_in_place_keeps_every_row_and_value(empty_database_url: str) -> 
         _fill_legacy(cur)
     conn.close()
     cols = ", ".join(RAW_COLUMNS)
-    raw_before = _snapshot(empty_database_url, f"SELECT {cols} FROM public.raw_jobs ORDER BY job_id")
-    staging_before = _snapshot(
+    raw_before = sql_rows(empty_database_url, f"SELECT {cols} FROM public.raw_jobs ORDER BY job_id")
+    staging_before = sql_rows(
         empty_database_url,
         f"SELECT {cols}, {', '.join(STAGING_EXTRA)}, time_remaining FROM jobinsight_staging.staging_jobs ORDER BY job_id")
 
     apply_migrations(empty_database_url)
     apply_migrations(empty_database_url)  # twice: the second is a no-op
 
-    raw_after = _snapshot(empty_database_url, f"SELECT {cols} FROM public.raw_jobs ORDER BY job_id")
+    raw_after = sql_rows(empty_database_url, f"SELECT {cols} FROM public.raw_jobs ORDER BY job_id")
     assert raw_after == raw_before
-    staging_after = _snapshot(
+    staging_after = sql_rows(
         empty_database_url,
         f"SELECT {cols}, {', '.join(STAGING_EXTRA)}, time_remaining_snapshot "
         "FROM jobinsight_staging.staging_jobs ORDER BY job_id")
     assert staging_after == staging_before
 
-    flags = _snapshot(
+    flags = sql_rows(
         empty_database_url,
         "SELECT job_id::int % 2 = 0, is_processed, source, content_hash IS NOT NULL, first_seen_at = crawled_at "
         "FROM public.raw_jobs")

@@ -13,25 +13,12 @@ from jobinsight.db.raw_upsert import upsert_raw_jobs
 from jobinsight.options import PipelineOptions
 from jobinsight.process.tally import IntegrityCheckError
 from jobinsight.synthetic import generate_raw_rows
+from tests.sqlutil import sql_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
-@pytest.fixture
-def db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The flow resolves its database from the environment, like a deployment does."""
-    monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", database_url)
-    return database_url
 
-
-def _rows(url: str, query: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def _options(**kw) -> PipelineOptions:
@@ -44,15 +31,15 @@ def test_all_rows_processed_in_batches_with_metrics(db: str) -> None:
     assert result.success, result.message
     assert result.stats.processed_records + result.stats.quarantined == 2_300
     assert result.stats.batch_count == 5
-    assert _rows(db, "SELECT count(*) FROM jobinsight_staging.staging_jobs")[0][0] == result.stats.processed_records
-    assert _rows(db, "SELECT count(*) FROM public.raw_jobs WHERE NOT is_processed AND process_error IS NULL") == [(0,)]
+    assert sql_rows(db, "SELECT count(*) FROM jobinsight_staging.staging_jobs")[0][0] == result.stats.processed_records
+    assert sql_rows(db, "SELECT count(*) FROM public.raw_jobs WHERE NOT is_processed AND process_error IS NULL") == [(0,)]
     phases = {m.phase for m in result.phases}
     assert phases == {"sql_procedures", "data_loading", "python_processing", "data_saving"}
     # the same figures are in the monitoring schema
-    stored = _rows(db, "SELECT phase, count(*) FROM jobinsight_monitoring.phase_metrics WHERE run_id = %s "
+    stored = sql_rows(db, "SELECT phase, count(*) FROM jobinsight_monitoring.phase_metrics WHERE run_id = %s "
                        "GROUP BY phase", (result.run_id,))
     assert dict(stored)["data_saving"] == 5
-    assert _rows(db, "SELECT success FROM jobinsight_monitoring.pipeline_runs WHERE run_id = %s",
+    assert sql_rows(db, "SELECT success FROM jobinsight_monitoring.pipeline_runs WHERE run_id = %s",
                  (result.run_id,)) == [(True,)]
 
     # and as a Prefect table artifact
@@ -85,16 +72,16 @@ def test_changed_salary_is_reprocessed_and_unchanged_rows_are_not_touched(db: st
                 "location": "Hà Nội", "deadline": "30", "skills": ["Excel"], "payload": {}} for i in range(1, 51)]
     upsert_raw_jobs(db, records)
     assert process_flow(_options()).stats.processed_records == 50
-    before = dict(_rows(db, "SELECT job_id, processed_at FROM jobinsight_staging.staging_jobs_data"))
+    before = dict(sql_rows(db, "SELECT job_id, processed_at FROM jobinsight_staging.staging_jobs_data"))
 
     records[9] = {**records[9], "salary": "20 - 30 triệu"}
     upsert_raw_jobs(db, records)
     again = process_flow(_options())
     assert again.stats.processed_records == 1
-    after = dict(_rows(db, "SELECT job_id, processed_at FROM jobinsight_staging.staging_jobs_data"))
+    after = dict(sql_rows(db, "SELECT job_id, processed_at FROM jobinsight_staging.staging_jobs_data"))
     changed = [k for k in after if after[k] != before[k]]
     assert changed == ["10"]
-    assert _rows(db, "SELECT salary, salary_min, salary_max FROM jobinsight_staging.staging_jobs "
+    assert sql_rows(db, "SELECT salary, salary_min, salary_max FROM jobinsight_staging.staging_jobs "
                      "WHERE job_id = '10'") == [("20 - 30 triệu", 20, 30)]
 
 
@@ -108,9 +95,9 @@ def test_bad_rows_are_quarantined_and_the_batch_goes_on(db: str) -> None:
     result = process_flow(_options(batch_size=64))
     assert result.success
     assert result.stats.quarantined == 3 and result.stats.processed_records == 197
-    assert sorted(_rows(db, "SELECT job_id, process_attempts, process_error IS NOT NULL FROM public.raw_jobs "
+    assert sorted(sql_rows(db, "SELECT job_id, process_attempts, process_error IS NOT NULL FROM public.raw_jobs "
                             "WHERE NOT is_processed")) == [("", 1, True), ("3", 1, True), ("7", 1, True)]
-    assert _rows(db, "SELECT count(*) FROM jobinsight_monitoring.quarantine WHERE stage = 'process' "
+    assert sql_rows(db, "SELECT count(*) FROM jobinsight_monitoring.quarantine WHERE stage = 'process' "
                      "AND status = 'open'") == [(3,)]
     # a normal incremental run does not hammer quarantined rows again
     assert process_flow(_options()).stats.total_records == 0
@@ -141,3 +128,32 @@ def test_integrity_check_fails_the_run_when_rows_do_not_arrive(db: str) -> None:
         cur.execute("DROP TRIGGER drop_marks ON public.raw_jobs")
     conn.close()
     assert process_flow(_options()).stats.processed_records == 10
+
+
+def test_llm_enrichment_in_the_flow_is_cached_and_reported(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.llm_server import FakeLlmServer
+
+    records = [{"source": "topcv", "job_id": str(i), "title": f"Backend Developer (Java) {i % 4}",
+                "salary": "20 - 30 triệu", "location": "Hà Nội", "skills": ["Java"],
+                "payload": {"description": "Xây dựng API cho hệ thống thanh toán."}} for i in range(12)]
+    upsert_raw_jobs(db, records)
+    with FakeLlmServer() as server:
+        monkeypatch.setenv("JOBINSIGHT_LLM_BASE_URL", server.base_url)
+        monkeypatch.setenv("JOBINSIGHT_LLM_MODEL", "fake-model")
+        monkeypatch.setenv("JOBINSIGHT_LLM_API_KEY", "sk-test-not-a-secret")
+        monkeypatch.setenv("JOBINSIGHT_LLM_RPM", "6000")
+        first = process_flow(_options())
+        sent = len(server.requests)
+        # 4 distinct postings (same content, same content hash): one request each
+        assert first.success and sent == 4 and first.stats.extra["llm"]["requests"] == 4
+        sources = sql_rows(db, "SELECT DISTINCT enrichment_source FROM jobinsight_staging.staging_jobs")
+        assert sources == [("llm:fake-model",)]
+        from prefect.artifacts import Artifact
+
+        table = json.loads(Artifact.get("process-metrics").data)
+        assert any(row["phase"] == "llm_enrichment (total)" for row in table)
+
+        again = process_flow(_options(only_unprocessed=False))  # re-process unchanged rows
+        assert again.stats.processed_records == 12
+        assert len(server.requests) == sent  # every answer came from the cache: no tokens spent
+        assert again.stats.extra["llm"]["requests"] == 0 and again.stats.extra["llm"]["cache_hits"] >= 4

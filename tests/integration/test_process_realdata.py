@@ -8,13 +8,13 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from flows.process import process_flow
 from jobinsight.db.raw_upsert import upsert_raw_jobs
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.sources.topcv import parse_listing
+from tests.sqlutil import sql_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -41,15 +41,6 @@ def _listing_records(realdata: Path) -> list[dict]:
     return records
 
 
-def _rows(url: str, query: str) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query)
-            return cur.fetchall()
-    finally:
-        conn.close()
-
 
 def test_real_rows_parse_completely(database_url: str, realdata: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", database_url)
@@ -61,13 +52,13 @@ def test_real_rows_parse_completely(database_url: str, realdata: Path, monkeypat
     result = process_flow(PipelineOptions(pipeline_mode="processOnly", batch_size=400))
     assert result.success and result.stats.processed_records == 1350, result.message
 
-    unknown = _rows(database_url, "SELECT salary FROM jobinsight_staging.staging_jobs "
+    unknown = sql_rows(database_url, "SELECT salary FROM jobinsight_staging.staging_jobs "
                                   "WHERE salary IS NOT NULL AND salary_type = 'unknown'")
     assert unknown == []
-    no_city = _rows(database_url, "SELECT location FROM jobinsight_staging.staging_jobs "
+    no_city = sql_rows(database_url, "SELECT location FROM jobinsight_staging.staging_jobs "
                                   "WHERE location IS NOT NULL AND jsonb_array_length(COALESCE(cities, '[]')) = 0")
     assert no_city == []
-    by_salary = dict(_rows(database_url, "SELECT DISTINCT ON (salary) salary, "
+    by_salary = dict(sql_rows(database_url, "SELECT DISTINCT ON (salary) salary, "
                                          "array[salary_type, salary_currency, salary_period, "
                                          "salary_min::text, salary_max::text] FROM jobinsight_staging.staging_jobs"))
     assert by_salary["20 - 25 triệu"] == ["range", "VND", "month", "20", "25"]
@@ -79,9 +70,9 @@ def test_real_rows_parse_completely(database_url: str, realdata: Path, monkeypat
     hourly = [k for k in by_salary if "/giờ" in k][0]
     assert by_salary[hourly][2] == "hour" and by_salary[hourly][3] is None  # not a monthly figure
 
-    deadlines = _rows(database_url, "SELECT count(*) FILTER (WHERE due_date IS NOT NULL), count(*) "
+    deadlines = sql_rows(database_url, "SELECT count(*) FILTER (WHERE due_date IS NOT NULL), count(*) "
                                     "FROM jobinsight_staging.staging_jobs WHERE source = 'topcv_detail'")
     assert deadlines == [(1250, 1250)]
-    multi = _rows(database_url, "SELECT location_pairs FROM jobinsight_staging.staging_jobs "
+    multi = sql_rows(database_url, "SELECT location_pairs FROM jobinsight_staging.staging_jobs "
                                 "WHERE jsonb_array_length(location_pairs) > 1 LIMIT 1")
     assert multi and all({"city", "detail"} <= set(pair) for pair in multi[0][0])

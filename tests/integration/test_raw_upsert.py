@@ -7,16 +7,7 @@ from datetime import UTC, datetime
 import psycopg2
 
 from jobinsight.db.raw_upsert import upsert_raw_jobs
-
-
-def _rows(url: str, query: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
+from tests.sqlutil import sql_rows
 
 
 def _record(job_id: str, **overrides) -> dict:
@@ -31,7 +22,7 @@ def _record(job_id: str, **overrides) -> dict:
 def test_insert_update_unchanged_and_reprocessing_flag(database_url: str) -> None:
     first = upsert_raw_jobs(database_url, [_record("1"), _record("2"), _record("3", salary=None)])
     assert (first.inserted, first.updated, first.unchanged) == (3, 0, 0)
-    assert _rows(database_url, "SELECT salary IS NULL, company_url IS NULL FROM public.raw_jobs WHERE job_id='3'") \
+    assert sql_rows(database_url, "SELECT salary IS NULL, company_url IS NULL FROM public.raw_jobs WHERE job_id='3'") \
         == [(True, True)]
     conn = psycopg2.connect(database_url)
     with conn, conn.cursor() as cur:
@@ -45,9 +36,9 @@ def test_insert_update_unchanged_and_reprocessing_flag(database_url: str) -> Non
     # salary changes on job 2 -> updated, back to unprocessed
     third = upsert_raw_jobs(database_url, [_record("2", salary="20 - 25 triệu"), _record("3", salary="")])
     assert (third.inserted, third.updated, third.unchanged) == (0, 2, 0)
-    flags = dict(_rows(database_url, "SELECT job_id, is_processed FROM public.raw_jobs"))
+    flags = dict(sql_rows(database_url, "SELECT job_id, is_processed FROM public.raw_jobs"))
     assert flags == {"1": True, "2": False, "3": False}
-    assert _rows(database_url, "SELECT salary FROM public.raw_jobs WHERE job_id='3'") == [("",)]  # '' is not NULL
+    assert sql_rows(database_url, "SELECT salary FROM public.raw_jobs WHERE job_id='3'") == [("",)]  # '' is not NULL
 
 
 def test_duplicates_collapse_and_bad_records_are_quarantined(database_url: str) -> None:
@@ -57,8 +48,8 @@ def test_duplicates_collapse_and_bad_records_are_quarantined(database_url: str) 
         _record("6", verified_employer="yes"),
     ], run_id="r1")
     assert result.inserted == 2 and result.duplicates_collapsed == 1 and result.quarantined == 3
-    assert _rows(database_url, "SELECT salary FROM public.raw_jobs WHERE job_id='1'") == [("2",)]
-    assert _rows(database_url, "SELECT title FROM public.raw_jobs WHERE job_id='5'") == [("NUL byte",)]
-    reasons = sorted(r[0] for r in _rows(database_url, "SELECT reason FROM jobinsight_monitoring.quarantine "
+    assert sql_rows(database_url, "SELECT salary FROM public.raw_jobs WHERE job_id='1'") == [("2",)]
+    assert sql_rows(database_url, "SELECT title FROM public.raw_jobs WHERE job_id='5'") == [("NUL byte",)]
+    reasons = sorted(r[0] for r in sql_rows(database_url, "SELECT reason FROM jobinsight_monitoring.quarantine "
                                                        "WHERE stage = 'scrape'"))
     assert reasons == ["missing job_id", "missing title", "verified_employer is str, not a boolean"]

@@ -5,32 +5,18 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from flows.full import full_flow
 from flows.scrape import SCRAPE_COMPLETED, scrape_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.sources.demo_board import DemoBoard, StaticSite
+from tests.sqlutil import sql_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
-@pytest.fixture
-def db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
-    monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", database_url)
-    monkeypatch.setenv("JOBINSIGHT_ARCHIVE_ROOT", str(tmp_path / "archive"))
-    return database_url
 
-
-def _rows(url: str, query: str, params: tuple = ()) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(query, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
 
 
 def _scrape(**kw) -> PipelineOptions:
@@ -46,7 +32,7 @@ def test_real_listing_pages_become_100_raw_rows(db: str, realdata: Path, tmp_pat
         result = scrape_flow(_scrape(source="topcv", base_url=site.url("/tim-viec-lam-ke-toan"), max_pages=5))
     assert result.success, result.message
     assert result.stats.extra["inserted"] == 100 and result.stats.extra["pages_fetched"] == 3
-    rows = _rows(db, "SELECT job_id, title, job_url, company_name, salary, location, location_detail, skills "
+    rows = sql_rows(db, "SELECT job_id, title, job_url, company_name, salary, location, location_detail, skills "
                      "FROM public.raw_jobs")
     assert len(rows) == 100
     assert all(r[0] and r[1] and r[2].startswith("https://www.topcv.vn/") and "ta_source" not in r[2] for r in rows)
@@ -67,7 +53,7 @@ def test_real_jsonld_page_gives_one_row(db: str, realdata: Path) -> None:
     with StaticSite({"/job/24WD81528": page}) as site:
         result = scrape_flow(_scrape(source="jsonld", urls=[site.url("/job/24WD81528")]))
     assert result.success, result.message
-    rows = _rows(db, "SELECT source, job_id, title, company_name, location FROM public.raw_jobs")
+    rows = sql_rows(db, "SELECT source, job_id, title, company_name, location FROM public.raw_jobs")
     assert len(rows) == 1
     source, job_id, title, company, location = rows[0]
     assert source == "jsonld" and "24WD81528" in job_id and title and company and location
@@ -85,7 +71,7 @@ def test_faulty_board_block_and_repeat_pages_end_pagination(db: str) -> None:
     with DemoBoard(pages=6, per_page=10, repeat_page=2) as board:
         repeated = scrape_flow(_scrape(source="topcv", base_url=board.listing_url, max_pages=6))
     assert [p["verdict"] for p in repeated.stats.extra["problem_pages"]] == ["repeated"]
-    assert _rows(db, "SELECT count(*) FROM public.raw_jobs") == [(20,)]  # nothing from bad pages
+    assert sql_rows(db, "SELECT count(*) FROM public.raw_jobs") == [(20,)]  # nothing from bad pages
 
 
 def test_captcha_only_source_fails_with_a_clear_message(db: str) -> None:
@@ -93,7 +79,7 @@ def test_captcha_only_source_fails_with_a_clear_message(db: str) -> None:
         result = scrape_flow(_scrape(source="topcv", base_url=board.listing_url, max_pages=3))
     assert not result.success
     assert "no jobs were scraped" in result.message and "captcha" in result.message
-    assert _rows(db, "SELECT count(*) FROM public.raw_jobs") == [(0,)]
+    assert sql_rows(db, "SELECT count(*) FROM public.raw_jobs") == [(0,)]
 
 
 def test_scrape_emits_the_completed_event(db: str) -> None:
@@ -127,8 +113,8 @@ def test_full_flow_modes(db: str, mode: str, scraped: bool, processed: bool) -> 
     result = full_flow(PipelineOptions(pipeline_mode=mode, source="demo", delay_seconds=0, demo_pages=2))
     assert result.success, result.message
     assert ("scrape" in result.parts) is scraped and ("process" in result.parts) is processed
-    raw = _rows(db, "SELECT count(*) FROM public.raw_jobs")[0][0]
-    staging = _rows(db, "SELECT count(*) FROM jobinsight_staging.staging_jobs")[0][0]
+    raw = sql_rows(db, "SELECT count(*) FROM public.raw_jobs")[0][0]
+    staging = sql_rows(db, "SELECT count(*) FROM jobinsight_staging.staging_jobs")[0][0]
     assert (raw > 0) is scraped
     assert staging == (raw if processed else 0)
     from prefect.artifacts import Artifact
