@@ -42,8 +42,11 @@ def test_failed_process_run_is_retried_and_resumes_after_the_saved_batches(
     sql_rows(database_url, _FAULT, {"second_batch": first_id + BATCH})
     workers.start(database_url)
 
+    # One save in flight (max_workers 1) so the batches are saved strictly in order and the
+    # timeline below is deterministic; with more, a later batch may be saved before the failure.
     run_id = prefect_server.run_deployment("process/jobinsight-process",
-                                           {"options": {"pipeline_mode": "processOnly", "batch_size": BATCH}})
+                                           {"options": {"pipeline_mode": "processOnly", "batch_size": BATCH,
+                                                        "max_workers": 1}})
     run = prefect_server.wait_final(run_id, workers)
     assert run.state.is_completed(), f"{run.state.message}\n{workers.logs()}"
     assert sql_rows(database_url, "SELECT last_value FROM public.e2e_fault_hits")[0][0] > 1  # it did fire

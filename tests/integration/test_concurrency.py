@@ -33,7 +33,8 @@ def test_four_concurrent_runs_process_every_row_exactly_once(database_url: str,
 
     def run() -> None:
         try:
-            results.append(process_flow(PipelineOptions(pipeline_mode="processOnly", batch_size=2_500)))
+            # small batches: each run has many claims to make, so the runs really overlap
+            results.append(process_flow(PipelineOptions(pipeline_mode="processOnly", batch_size=1_000)))
         except BaseException as exc:  # asserted below
             errors.append(exc)
 
