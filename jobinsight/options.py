@@ -8,9 +8,11 @@ with a message naming the field.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jobinsight.config import env_float, env_int
 
@@ -52,19 +54,44 @@ class PipelineOptions(BaseModel):
     concurrency: int | None = Field(None, ge=1, le=64, description="Requests in flight (default from env).")
     respect_robots: bool | None = Field(None, description="Honour robots.txt (default from env: true).")
     archive_root: str | None = Field(None, description="Archive folder or fsspec URL (default from env).")
-    archive_date: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+    archive_date: str | None = Field(None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
                                      description="archive source: only pages saved on this date.")
     demo_pages: int = Field(3, ge=1, le=1000, description="demo source: listing pages the demo board serves.")
     demo_per_page: int = Field(20, ge=1, le=200, description="demo source: jobs per demo page.")
 
-    @model_validator(mode="after")
-    def _check_urls(self) -> PipelineOptions:
-        for url in self.urls:
-            if not url.strip():
-                raise ValueError("urls: empty URL")
-        if self.base_url is not None and not self.base_url.startswith(("http://", "https://")):
-            raise ValueError("base_url: must start with http:// or https://")
-        return self
+    @field_validator("archive_date")
+    @classmethod
+    def _real_date(cls, value: str | None) -> str | None:
+        """A calendar date (the pattern alone lets 2026-02-31 through); it becomes part of a path glob."""
+        if value is not None:
+            date.fromisoformat(value)
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url_with_host(cls, value: str | None) -> str | None:
+        """An http(s) URL with a host and no whitespace or control characters (they would end up
+        in request lines, archive keys and logs)."""
+        if value is None:
+            return value
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            raise ValueError("must not contain spaces or control characters")
+        if not urlsplit(value).hostname:
+            raise ValueError("has no host")
+        return value
+
+    @field_validator("urls")
+    @classmethod
+    def _no_blank_or_control(cls, values: list[str]) -> list[str]:
+        """URLs or files of URLs: none blank, none with control characters."""
+        for value in values:
+            if not value.strip():
+                raise ValueError("empty URL")
+            if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+                raise ValueError(f"{value[:60]!r} contains control characters")
+        return values
 
     @property
     def claim_mode(self) -> str:

@@ -255,9 +255,16 @@ def _safe(value: Any) -> str | None:
 
 def _quarantine_row(rec: Mapping[str, Any], reason: str, run_id: str | None) -> tuple:
     """One quarantine entry; never raises, so a bad record cannot take the batch down with it."""
+    source, job_id = _printable(rec.get("source")), _printable(rec.get("job_id"))
     try:
-        source, job_id, record = _safe(rec.get("source")), _safe(rec.get("job_id")), _to_json(dict(rec))
-    except Exception as exc:  # a value whose str() raises
-        source, job_id = None, None
-        record = _to_json({"unreadable": f"{type(exc).__name__}", "keys": [str(k) for k in rec]})
+        record = _to_json(dict(rec))
+    except Exception as exc:  # a value whose str() raises, an int too long to print
+        record = _to_json({"unreadable": type(exc).__name__, "keys": [_printable(k) for k in rec]})
     return ("scrape", source, job_id, run_id, _clean_text(reason), record)
+
+
+def _printable(value: Any) -> str | None:
+    try:
+        return _safe(value)
+    except Exception:
+        return "<unprintable>"

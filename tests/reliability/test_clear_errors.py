@@ -1,0 +1,58 @@
+"""Failures people can fix end with one paragraph saying what happened and what to do, and a
+non-zero exit code, never a bare traceback: the real CLI in subprocesses, as a person runs it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jobinsight.scrape.sources.demo import render_block_page
+from jobinsight.scrape.sources.demo_board import StaticSite
+from tests.reliability.conftest import assert_one_paragraph_error, cli_env, run_cli, sql_rows
+
+NOWHERE = "postgresql://etl:pw@127.0.0.1:9/jobs"  # port 9 (discard): nothing listens there
+
+
+@pytest.mark.parametrize("args", [["process"], ["scrape", "--source", "demo"], ["run", "--source", "demo"],
+                                  ["db", "status"]])
+def test_no_database_reachable(args: list[str]) -> None:
+    result = run_cli(*args, "--database-url", NOWHERE, env=cli_env(), timeout=120)
+    assert_one_paragraph_error(result, "Could not connect to PostgreSQL at postgresql://etl:***@127.0.0.1:9/jobs",
+                               "Check that the server is running")
+
+
+@pytest.mark.parametrize("args", [["process"], ["db", "status"]])
+def test_embedded_data_folder_cannot_be_created(file_in_the_way: Path, args: list[str]) -> None:
+    """JOBINSIGHT_HOME under a regular file: unwritable for root too (chmod would not stop root)."""
+    result = run_cli(*args, env=cli_env(JOBINSIGHT_HOME=str(file_in_the_way)), timeout=120)
+    assert_one_paragraph_error(result, str(file_in_the_way), "Set JOBINSIGHT_HOME to a writable folder")
+
+
+def test_prefect_api_unreachable(database_url: str) -> None:
+    result = run_cli("process", "--database-url", database_url,
+                     env=cli_env(PREFECT_API_URL="http://127.0.0.1:9/api"), timeout=120)
+    assert_one_paragraph_error(result, "the Prefect API at http://127.0.0.1:9/api did not answer",
+                               "unset PREFECT_API_URL")
+
+
+def test_a_source_serving_only_captcha_pages(database_url: str, prefect_api_url: str) -> None:
+    with StaticSite({"/viec-lam": render_block_page()}) as site:
+        result = run_cli("scrape", "--source", "topcv", "--base-url", site.url("/viec-lam"), "--delay", "0",
+                         "--database-url", database_url, env=cli_env(PREFECT_API_URL=prefect_api_url))
+    assert result.returncode == 1, result.stderr[-3000:]  # the run ran and failed: not a usage error
+    assert "Traceback" not in result.stderr + result.stdout
+    verdict = result.stdout.splitlines()[0]
+    assert verdict.startswith("FAILED: no jobs were scraped from 1 pages: blocked at ")
+    assert "captcha" in verdict and "slow down (--delay) or try later" in verdict
+    assert sql_rows(database_url, "SELECT count(*) FROM public.raw_jobs") == [(0,)]  # nothing stored as success
+
+
+def test_malformed_database_url() -> None:
+    """A URL that cannot even be parsed (a port that is not a number) is still a message, and the
+    password in it stays hidden."""
+    result = run_cli("db", "status", "--database-url", "postgresql://etl:s3cr3t@127.0.0.1:notaport/jobs",
+                     env=cli_env(), timeout=120)
+    message = assert_one_paragraph_error(result, "Could not connect to PostgreSQL at postgresql://etl:***@",
+                                         'invalid integer value "notaport"')
+    assert "s3cr3t" not in message
