@@ -51,7 +51,15 @@ def home_dir() -> Path:
     """The product's data folder (embedded database, archive); created on first use."""
     raw = os.environ.get("JOBINSIGHT_HOME")
     path = Path(raw).expanduser() if raw else Path(platformdirs.user_data_dir("jobinsight", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from jobinsight.errors import UserFacingError
+
+        raise UserFacingError(
+            f"The JobInsight data folder {path} cannot be created ({exc.strerror or exc}). "
+            "Set JOBINSIGHT_HOME to a writable folder (and JOBINSIGHT_ARCHIVE_ROOT for the page archive)."
+        ) from None
     return path
 
 

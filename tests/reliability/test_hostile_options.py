@@ -60,9 +60,7 @@ def test_assignment_is_validated_too() -> None:
 @pytest.mark.parametrize("args, env_extra, field", [
     (["run", "--mode", "bogus"], {}, "pipeline_mode"),
     (["scrape", "--source", "x'; DROP TABLE raw_jobs; --"], {}, "source"),
-    (["scrape", "--max-pages", "-1"], {}, "max_pages"),
     (["scrape", "--source", "topcv", "--base-url", "http://x\r\nHost: evil"], {}, "base_url"),
-    (["process", "--batch-size", "0"], {}, "batch_size"),
     (["process"], {"ETL_BATCH_SIZE": "40k; DROP"}, "ETL_BATCH_SIZE"),
 ])
 def test_cli_rejects_hostile_options_in_one_paragraph(database_url: str, args: list[str],
