@@ -27,15 +27,15 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-import psycopg2  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
 from jobinsight.config import apply_prefect_defaults  # noqa: E402
+from jobinsight.db.admin import admin_execute, with_database  # noqa: E402
 from jobinsight.db.connect import connect  # noqa: E402
 from jobinsight.db.migrate import apply_migrations  # noqa: E402
 from jobinsight.db.resolve import resolve_database  # noqa: E402
@@ -51,19 +51,8 @@ from tests.llm_server import FakeLlmServer, fake_answer  # noqa: E402
 MODEL = "bench-model"
 
 
-def _with_db(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
-def _admin(url: str, statement: sql.Composable) -> None:
-    conn = psycopg2.connect(_with_db(url, "postgres"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
 
 
 def main() -> int:
@@ -81,9 +70,9 @@ def main() -> int:
 
     target = resolve_database(args.database_url)
     name = (urlsplit(target.url).path.lstrip("/") or "postgres") + "_llmbench"
-    _admin(target.url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    _admin(target.url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_db(target.url, name)
+    admin_execute(target.url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin_execute(target.url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = with_database(target.url, name)
     try:
         apply_migrations(url)
         generate_raw_rows(url, args.rows)
@@ -150,7 +139,7 @@ def main() -> int:
         print(json.dumps(doc, indent=None if args.json else 2))
     finally:
         if not args.keep:
-            _admin(target.url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            admin_execute(target.url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
     return 0
 
 

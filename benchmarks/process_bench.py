@@ -19,16 +19,16 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 import psutil  # noqa: E402
-import psycopg2  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
 from jobinsight.config import apply_prefect_defaults  # noqa: E402
+from jobinsight.db.admin import admin_execute, with_database  # noqa: E402
 from jobinsight.db.migrate import apply_migrations  # noqa: E402
 from jobinsight.db.resolve import resolve_database  # noqa: E402
 from jobinsight.process.tally import phase_totals  # noqa: E402
@@ -59,19 +59,8 @@ class PeakRss:
         self._thread.join()
 
 
-def _with_db(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
-def _admin(url: str, statement: sql.Composable) -> None:
-    conn = psycopg2.connect(_with_db(url, "postgres"))
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
 
 
 def main() -> int:
@@ -87,9 +76,9 @@ def main() -> int:
 
     target = resolve_database(args.database_url)
     bench_name = (urlsplit(target.url).path.lstrip("/") or "postgres") + "_bench"
-    _admin(target.url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(bench_name)))
-    _admin(target.url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_name)))
-    bench_url = _with_db(target.url, bench_name)
+    admin_execute(target.url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(bench_name)))
+    admin_execute(target.url, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(bench_name)))
+    bench_url = with_database(target.url, bench_name)
     os.environ["JOBINSIGHT_DATABASE_URL"] = bench_url
     log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
     try:
@@ -144,7 +133,7 @@ def main() -> int:
         }
     finally:
         if not args.keep:
-            _admin(target.url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(bench_name)))
+            admin_execute(target.url, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(bench_name)))
 
     if args.json:
         print(json.dumps(doc, indent=2, default=str))

@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg2
 import pytest
 from psycopg2 import sql
 
 from jobinsight.config import apply_prefect_defaults  # noqa: E402
+from jobinsight.db.admin import admin_execute, with_database
 
 apply_prefect_defaults()
 
@@ -36,22 +36,8 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
-def _admin_exec(admin_url: str, statement: sql.Composable) -> None:
-    conn = psycopg2.connect(admin_url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
 
 
-def _with_database(url: str, database: str) -> str:
-    """Swap the database name in a libpq URL (keeps host/socket query parameters)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +72,12 @@ def template_databases(admin_urls: dict[str, str]) -> Iterator[dict[str, str]]:
     names: dict[str, str] = {}
     for backend, admin in admin_urls.items():
         name = f"jit_tpl_{_worker()}_{uuid.uuid4().hex[:8]}"
-        _admin_exec(admin, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        apply_migrations(_with_database(admin, name))
+        admin_execute(admin, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        apply_migrations(with_database(admin, name))
         names[backend] = name
     yield names
     for backend, name in names.items():
-        _admin_exec(admin_urls[backend], sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        admin_execute(admin_urls[backend], sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _fresh_database(admin: str, template: str | None) -> tuple[str, str]:
@@ -100,8 +86,8 @@ def _fresh_database(admin: str, template: str | None) -> tuple[str, str]:
         stmt = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
     else:
         stmt = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
-    _admin_exec(admin, stmt)
-    return name, _with_database(admin, name)
+    admin_execute(admin, stmt)
+    return name, with_database(admin, name)
 
 
 @pytest.fixture(params=backends())
@@ -111,7 +97,7 @@ def database_url(request: pytest.FixtureRequest, admin_urls: dict[str, str],
     admin = admin_urls[request.param]
     name, url = _fresh_database(admin, template_databases[request.param])
     yield url
-    _admin_exec(admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin_execute(admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(params=backends())
@@ -120,7 +106,7 @@ def empty_database_url(request: pytest.FixtureRequest, admin_urls: dict[str, str
     admin = admin_urls[request.param]
     name, url = _fresh_database(admin, None)
     yield url
-    _admin_exec(admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin_execute(admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture
