@@ -17,13 +17,13 @@ import pytest
 from psycopg2 import sql
 
 from flows.process import process_flow
+from jobinsight.db.admin import with_database
 from jobinsight.db.embedded import data_dir, server_uri, stop_server
 from jobinsight.db.migrate import apply_migrations
 from jobinsight.errors import StatementTimeoutError
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
 from tasks.retry_policy import is_transient
-from tests.conftest import _with_database
 from tests.reliability.conftest import accounted_for, sql_exec, sql_rows, sql_value
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -76,7 +76,7 @@ def _restart_when_a_save_stalls(admin: str, database: str, home: Path, report: d
             pg_ctl(["-w", "restart", "-m", "fast"], pgdata=data_dir(home), user=_system_user())
             report["restarted"] = True
             # the fault fires once: make sure of it even if the sequence lost its last value
-            sql_exec(_with_database(admin, database), "ALTER SEQUENCE public.fault_once RESTART WITH 100")
+            sql_exec(with_database(admin, database), "ALTER SEQUENCE public.fault_once RESTART WITH 100")
             return
         time.sleep(0.1)
 
@@ -98,7 +98,7 @@ def test_postgres_restart_mid_save_is_retried_and_nothing_is_lost_or_doubled(
     home, admin = private_server
     name = f"jit_restart_{uuid.uuid4().hex[:10]}"
     _admin(admin, sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_database(admin, name)
+    url = with_database(admin, name)
     apply_migrations(url)
     generate_raw_rows(url, 1_200)
     # Fault injection: the second save stalls at its first write, and the server restarts under it.
