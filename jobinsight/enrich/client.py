@@ -28,8 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
@@ -38,6 +37,7 @@ from jobinsight.db.urls import scrub
 from jobinsight.enrich.limiter import RateLimiter
 from jobinsight.enrich.schema import InvalidAnswer, LlmEnrichment, PostingInput, build_messages, parse_answer
 from jobinsight.enrich.settings import LlmSettings
+from jobinsight.scrape.fetcher import parse_retry_after as parse_http_retry_after
 
 __all__ = ["CircuitBreaker", "ItemResult", "LlmCaller", "QuotaGate", "parse_retry_after"]
 
@@ -133,16 +133,7 @@ def parse_retry_after(headers: httpx.Headers, now: datetime | None = None) -> fl
     try:
         return max(0.0, float(raw))
     except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+        return parse_http_retry_after(raw, now)  # an HTTP date: the crawler's parser handles it
 
 
 class _Transient(Exception):
