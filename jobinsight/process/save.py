@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 
+from jobinsight import staging_schema
 from jobinsight.db.connect import connect
 from jobinsight.errors import StatementTimeoutError, is_statement_timeout
 from jobinsight.process.claims import Claim, release_claim
@@ -30,27 +31,14 @@ from jobinsight.process.claims import Claim, release_claim
 #: the batch). Each failed attempt costs one statement_timeout, so the worst case is bounded.
 MAX_SPLITS = 4
 
-#: Staging columns written from the transformed frame, in order.
-STAGING_COLUMNS = [
-    "raw_id", "source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills",
-    "location", "location_detail", "deadline", "verified_employer", "last_update", "logo_url",
-    "posted_time", "crawled_at", "content_hash", "title_clean", "company_name_standardized",
-    "salary_min", "salary_max", "salary_type", "salary_currency", "salary_period", "salary_amount_min",
-    "salary_amount_max", "location_pairs", "cities", "due_date", "skills_normalized", "seniority",
-    "job_family", "work_mode", "languages_required", "capabilities", "enrichment_source", "enrichment_version",
-]
+#: Staging columns written from the transformed frame, in order (see jobinsight.staging_schema).
+STAGING_COLUMNS = list(staging_schema.STAGING_COLUMNS)
 #: Staging columns copied as they are from the raw row (taken from the raw table in SQL, not sent back).
-PASSTHROUGH_COLUMNS = [
-    "source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills", "location",
-    "location_detail", "deadline", "verified_employer", "last_update", "logo_url", "posted_time", "crawled_at",
-    "content_hash",
-]
+PASSTHROUGH_COLUMNS = list(staging_schema.PASSTHROUGH_COLUMNS)
 #: Columns computed in Python and sent to the database (raw_id and content_hash identify the row version).
-DERIVED_COLUMNS = ["raw_id", "content_hash"] + [
-    c for c in STAGING_COLUMNS if c not in PASSTHROUGH_COLUMNS and c != "raw_id"
-]
-_TIMESTAMP_COLUMNS = ("due_date",)
-_KEY = ("source", "job_id")
+DERIVED_COLUMNS = list(staging_schema.SAVED_COLUMNS)
+_TIMESTAMP_COLUMNS = tuple(c for c in DERIVED_COLUMNS if staging_schema.BY_NAME[c].sql_type == "timestamptz")
+_KEY = staging_schema.KEY
 
 
 class ClaimLostError(RuntimeError):
@@ -90,12 +78,10 @@ def _column_list(names: list[str]) -> sql.Composable:
 
 
 def _temp_columns() -> sql.Composable:
-    """Temp-table columns typed like their staging counterparts."""
-    types = {"raw_id": "bigint", "due_date": "timestamptz", "salary_min": "numeric", "salary_max": "numeric",
-             "salary_amount_min": "numeric", "salary_amount_max": "numeric", "location_pairs": "jsonb",
-             "cities": "jsonb", "skills_normalized": "jsonb", "languages_required": "jsonb", "capabilities": "jsonb"}
-    return sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(types.get(c, "text")))
-                              for c in DERIVED_COLUMNS)
+    """Temp-table columns typed like their staging counterparts (types from the declaration)."""
+    return sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(staging_schema.BY_NAME[c].sql_type)) for c in DERIVED_COLUMNS
+    )
 
 
 _TEMP_COLUMNS = _temp_columns()

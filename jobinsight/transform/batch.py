@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from jobinsight.staging_schema import PASSTHROUGH_COLUMNS, STAGING_COLUMNS
 from jobinsight.transform.companies import standardize_company
 from jobinsight.transform.deadline import VN_TZ, parse_deadline_spec
 from jobinsight.transform.enrich_rules import (
@@ -50,18 +51,6 @@ from jobinsight.transform.titles import clean_title
 
 __all__ = ["BatchOutcome", "STAGING_COLUMNS", "STATS_KEYS", "transform_batch"]
 
-PASSTHROUGH_COLUMNS = (
-    "source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills", "location",
-    "location_detail", "deadline", "verified_employer", "last_update", "logo_url", "posted_time", "crawled_at",
-    "content_hash",
-)
-DERIVED_COLUMNS = (
-    "title_clean", "company_name_standardized", "salary_min", "salary_max", "salary_type", "salary_currency",
-    "salary_period", "salary_amount_min", "salary_amount_max", "location_pairs", "cities", "due_date",
-    "skills_normalized", "seniority", "job_family", "work_mode", "languages_required", "capabilities",
-    "enrichment_source", "enrichment_version",
-)
-STAGING_COLUMNS: tuple[str, ...] = ("raw_id", *PASSTHROUGH_COLUMNS, *DERIVED_COLUMNS)
 STATS_KEYS = (
     "rows_in", "rows_out", "quarantined", "salary_parsed", "salary_unknown", "deadline_parsed",
     "deadline_unparsed", "locations_resolved", "skills_rows",
@@ -313,6 +302,22 @@ def _enrichment_inputs(work: pd.DataFrame, reasons: _Reasons) -> tuple[pd.Series
     return skills_text, field_codes, field_distinct
 
 
+def _check_declared(out: dict[str, Any]) -> None:
+    """The frame holds exactly the declared staging columns (``jobinsight.staging_schema``).
+
+    Why raise: a column declared but not computed here would reach the database as NULLs, and
+    one computed but not declared would never be written; both are programming errors.
+    """
+    if set(out) != set(STAGING_COLUMNS):
+        missing = sorted(set(STAGING_COLUMNS) - set(out))
+        undeclared = sorted(set(out) - set(STAGING_COLUMNS))
+        raise RuntimeError(
+            f"transform_batch does not match jobinsight/staging_schema.py: declared but not computed {missing}, "
+            f"computed but not declared {undeclared}. Compute every declared column in transform_batch and "
+            "declare every computed one (with a migration adding it to the table)."
+        )
+
+
 _NO_ENRICHMENT = ("[]", "unknown", "other", "unknown", "[]", "[]", 0)
 
 
@@ -466,6 +471,7 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
         skill_counts = np.asarray([e[6] for e in enriched], dtype=np.int64)[enr_key]
         out["enrichment_source"] = _text_take([ENRICHMENT_SOURCE], np.zeros(len(keep), dtype=np.int64))
         out["enrichment_version"] = _text_take([ENRICHMENT_VERSION], np.zeros(len(keep), dtype=np.int64))
+        _check_declared(out)
         staging = pd.DataFrame(out, columns=list(STAGING_COLUMNS))
 
         bad = np.flatnonzero(~reasons.ok)
