@@ -28,6 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from jobinsight.scrape.sources.topcv import parse_listing  # noqa: E402
 from jobinsight.transform.batch import transform_batch  # noqa: E402
 
 REALDATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "realdata"
@@ -68,28 +69,15 @@ DEADLINE_SHAPES = ["12", "30", "Còn 21 ngày", "2026-12-31", "Hạn nộp hồ 
 
 
 def _listing_cards() -> list[dict[str, object]]:
+    """The postings of the saved real listing pages, read by the product's TopCV parser."""
     folder = REALDATA / "topcv_listing_html"
     if not folder.is_dir():
         return []
-    from selectolax.lexbor import LexborHTMLParser
-
     cards: list[dict[str, object]] = []
     for page in sorted(folder.glob("*.html")):
-        tree = LexborHTMLParser(page.read_text(encoding="utf-8"))
-        for card in tree.css("div.job-item-search-result"):
-            title = card.css_first("h3.title a span")
-            company = card.css_first("a.company span.company-name")
-            salary = card.css_first("label.title-salary")
-            address = card.css_first("label.address")
-            city = card.css_first("label.address span.city-text")
-            cards.append({
-                "title": title.attributes.get("data-original-title") if title else None,
-                "company": company.text(strip=True) if company else None,
-                "salary": salary.text(strip=True) if salary else None,
-                "location": city.text(strip=True) if city else None,
-                "detail": address.attributes.get("data-original-title") if address else None,
-                "skills": [a.text(strip=True) for a in card.css(".tag a.item-tag")],
-            })
+        for job in parse_listing(page.read_bytes(), page.as_uri()):
+            cards.append({"title": job.title, "company": job.company_name, "salary": job.salary,
+                          "location": job.location, "detail": job.location_detail, "skills": job.skills or []})
     return cards
 
 
