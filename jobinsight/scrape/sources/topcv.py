@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from selectolax.lexbor import LexborNode
 
@@ -79,17 +79,35 @@ def parse_listing(
     jobs: list[RawJob] = []
     for card in doc.css(_CARD_SELECTOR):
         try:
-            classes = _classes(card)
-            if "job-item-search-result" in classes:
-                job = _parse_current(card, page_url, reference, source)
-            else:
-                job = _parse_older(card, page_url, reference, source)
+            identity = _identity(card, page_url)
+            if identity is None:
+                logger.warning("TopCV card without a job id on %s", page_url)
+                continue
+            read = _parse_current if "job-item-search-result" in _classes(card) else _parse_older
+            job = read(card, identity, page_url, reference, source)
         except Exception:  # one broken card must not cost the other 49
             logger.warning("skipping unreadable TopCV card on %s", page_url, exc_info=True)
             continue
-        if job is not None:
-            jobs.append(job)
+        jobs.append(job)
     return jobs
+
+
+class _Identity(NamedTuple):
+    """What makes a card a posting, the same in both markups: its id, its link and title link."""
+
+    job_id: str
+    job_url: str | None
+    title_link: LexborNode | None
+
+
+def _identity(card: LexborNode, page_url: str) -> _Identity | None:
+    """The card's id (``data-job-id``, else the number in its link); None when it has neither."""
+    title_link = card.css_first("h3.title a")
+    job_url = clean_url(_attr(title_link, "href"), page_url) or clean_url(
+        _attr(card.css_first(".avatar a"), "href"), page_url
+    )
+    job_id = clean(_attr(card, "data-job-id")) or id_from_url(job_url)
+    return _Identity(job_id, job_url, title_link) if job_id else None
 
 
 def card_region(html: str | bytes) -> str | bytes:
@@ -135,17 +153,9 @@ def card_region(html: str | bytes) -> str | bytes:
 # -- current markup (2025: div.job-item-search-result[data-job-id]) ------------------------------
 
 
-def _parse_current(card: LexborNode, page_url: str, fetched_at: datetime, source: str) -> RawJob | None:
+def _parse_current(card: LexborNode, identity: _Identity, page_url: str, fetched_at: datetime, source: str) -> RawJob:
     # Few, broad queries: each selector costs ~7 µs to compile and run, times 50 cards.
-    title_link = card.css_first("h3.title a")
-    job_url = clean_url(_attr(title_link, "href"), page_url) or clean_url(
-        _attr(card.css_first(".avatar a"), "href"), page_url
-    )
-    job_id = clean(_attr(card, "data-job-id")) or id_from_url(job_url)
-    if not job_id:
-        logger.warning("TopCV card without a job id on %s", page_url)
-        return None
-
+    job_id, job_url, title_link = identity
     payload: dict[str, Any] = _base_payload(page_url, fetched_at, "current")
     _put(payload, "job_position", clean(_attr(card, "data-job-position")))
 
@@ -286,16 +296,8 @@ def _update_label(label: LexborNode | None) -> tuple[str | None, str | None]:
 # -- older markup (div.job-item-2) ---------------------------------------------------------------
 
 
-def _parse_older(card: LexborNode, page_url: str, fetched_at: datetime, source: str) -> RawJob | None:
-    title_link = card.css_first("h3.title a")
-    job_url = clean_url(_attr(title_link, "href"), page_url) or clean_url(
-        _attr(card.css_first(".avatar a"), "href"), page_url
-    )
-    job_id = clean(_attr(card, "data-job-id")) or id_from_url(job_url)
-    if not job_id:
-        logger.warning("TopCV card without a job id on %s", page_url)
-        return None
-
+def _parse_older(card: LexborNode, identity: _Identity, page_url: str, fetched_at: datetime, source: str) -> RawJob:
+    job_id, job_url, title_link = identity
     payload: dict[str, Any] = _base_payload(page_url, fetched_at, "older")
     company_link = card.css_first("a.company") or card.css_first(".company a")
     company_name = _tooltip_or_text(card.css_first(".company span.company-name")) or clean(
