@@ -44,7 +44,7 @@ def scrape_flow(options: PipelineOptions | None = None) -> PipelineResult:
     upserted = upsert_raw(db_url, outcome, run_id)
     phases = [crawled.metric, upserted.metric]
     archived = 0
-    if options.source != "archive":
+    if target.fetches_pages:
         stored = archive_fetched_pages(outcome, options.archive_root or archive_root())
         archived = stored.value
         phases.append(stored.metric)

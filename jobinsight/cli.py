@@ -216,9 +216,16 @@ def process_cmd(
     _print_result(result, as_json)
 
 
-Source = Annotated[str, typer.Option("--source", help="topcv | jsonld | archive | demo")]
-BaseUrl = Annotated[str | None, typer.Option("--base-url", help="Listing base URL (topcv).")]
-Urls = Annotated[list[str] | None, typer.Option("--urls", help="Job page/sitemap URL or a file of URLs (jsonld).")]
+def _source_help() -> str:
+    """``--source``'s choices, from the source registry (a new board shows up here by itself)."""
+    from jobinsight.scrape.registry import source_names
+
+    return " | ".join(source_names())
+
+
+Source = Annotated[str, typer.Option("--source", help=_source_help())]
+BaseUrl = Annotated[str | None, typer.Option("--base-url", help="Listing start URL (default: the source's).")]
+Urls = Annotated[list[str] | None, typer.Option("--urls", help="Job page/sitemap URL or a file of URLs (jsonld and other sources without pagination).")]
 MaxPages = Annotated[int | None, typer.Option("--max-pages", help="Listing pages to fetch at most.")]
 Delay = Annotated[float | None, typer.Option("--delay", help="Seconds between requests to one host.")]
 

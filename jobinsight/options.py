@@ -17,7 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from jobinsight.config import env_float, env_int
 
 PipelineMode = Literal["scrapeOnly", "processOnly", "all"]
-SourceName = Literal["topcv", "jsonld", "archive", "demo"]
+
+
+def _source_names() -> list[str]:
+    """The registered sources (imported late: the registry imports the parsers)."""
+    from jobinsight.scrape.registry import source_names
+
+    return source_names()
 
 
 class PipelineOptions(BaseModel):
@@ -46,7 +52,8 @@ class PipelineOptions(BaseModel):
                                      description="How long a batch claim lasts before another run may take it.")
 
     # --- scraping -------------------------------------------------------------------------
-    source: SourceName = Field("topcv", description="topcv | jsonld | archive | demo")
+    source: str = Field("topcv", description="A source of jobinsight.scrape.registry (topcv, demo, …).",
+                        json_schema_extra=lambda schema: schema.update(enum=_source_names()))
     base_url: str | None = Field(None, description="Listing base URL (topcv); default TopCV's IT listing.")
     urls: list[str] = Field(default_factory=list, description="Job page or sitemap URLs (jsonld).")
     max_pages: int = Field(5, ge=1, le=10_000, description="Listing pages to fetch at most.")
@@ -58,6 +65,15 @@ class PipelineOptions(BaseModel):
                                      description="archive source: only pages saved on this date.")
     demo_pages: int = Field(3, ge=1, le=1000, description="demo source: listing pages the demo board serves.")
     demo_per_page: int = Field(20, ge=1, le=200, description="demo source: jobs per demo page.")
+
+    @field_validator("source")
+    @classmethod
+    def _registered_source(cls, value: str) -> str:
+        """One of the sources in the registry (read when validating, so a source registered later counts)."""
+        names = _source_names()
+        if value not in names:
+            raise ValueError(f"unknown source; registered sources: {', '.join(names)}")
+        return value
 
     @field_validator("archive_date")
     @classmethod

@@ -2,52 +2,45 @@
 
 Why a package of its own: everything here is plain Python that runs (and is tested) without
 Prefect or a database; the Prefect tasks in ``tasks/`` call ``crawl_listing`` /
-``crawl_jsonld`` / ``replay_archive`` and hand ``CrawlOutcome.jobs`` to the raw upsert.
+``crawl_pages`` / ``replay_archive`` and hand ``CrawlOutcome.jobs`` to the raw upsert. Which
+boards exist, and how each is crawled, is in :mod:`jobinsight.scrape.registry`.
+
+The names below are imported on first use (PEP 562), so importing one light module of the
+package (the registry, for ``jobinsight --help``) does not load httpx, fsspec and the rest.
 """
 
-from jobinsight.scrape.archive import ArchivedPage, ArchiveWriter, default_archive_root, iter_archive
-from jobinsight.scrape.crawl import (
-    acrawl_jsonld,
-    acrawl_listing,
-    crawl_jsonld,
-    crawl_listing,
-    plan_listing_urls,
-)
-from jobinsight.scrape.fetcher import FetchedPage, Fetcher, FetchSettings, FetchStats, fetch_all
-from jobinsight.scrape.outcome import CrawlOutcome, PageResult
-from jobinsight.scrape.page_checks import PageVerdict, check_listing_page
-from jobinsight.scrape.records import RawJob, dedupe_jobs
-from jobinsight.scrape.sources.archive import parse_archived, replay_archive
-from jobinsight.scrape.sources.demo_board import DemoBoard
-from jobinsight.scrape.sources.jsonld import parse_jobposting_page, parse_sitemap
-from jobinsight.scrape.sources.topcv import listing_url, parse_listing
+from __future__ import annotations
 
-__all__ = [
-    "ArchiveWriter",
-    "ArchivedPage",
-    "CrawlOutcome",
-    "DemoBoard",
-    "FetchSettings",
-    "FetchStats",
-    "FetchedPage",
-    "Fetcher",
-    "PageResult",
-    "PageVerdict",
-    "RawJob",
-    "acrawl_jsonld",
-    "acrawl_listing",
-    "check_listing_page",
-    "crawl_jsonld",
-    "crawl_listing",
-    "dedupe_jobs",
-    "default_archive_root",
-    "fetch_all",
-    "iter_archive",
-    "listing_url",
-    "parse_archived",
-    "parse_jobposting_page",
-    "parse_listing",
-    "parse_sitemap",
-    "plan_listing_urls",
-    "replay_archive",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "ArchiveWriter": "archive", "ArchivedPage": "archive", "default_archive_root": "archive",
+    "iter_archive": "archive",
+    "acrawl_jsonld": "crawl", "acrawl_listing": "crawl", "acrawl_pages": "crawl", "crawl_jsonld": "crawl",
+    "crawl_listing": "crawl", "crawl_pages": "crawl", "plan_listing_urls": "crawl",
+    "FetchSettings": "fetcher", "FetchStats": "fetcher", "FetchedPage": "fetcher", "Fetcher": "fetcher",
+    "fetch_all": "fetcher",
+    "CrawlOutcome": "outcome", "PageResult": "outcome",
+    "PageVerdict": "page_checks", "check_listing_page": "page_checks",
+    "RawJob": "records", "dedupe_jobs": "records",
+    "parse_archived": "sources.archive", "replay_archive": "sources.archive",
+    "DemoBoard": "sources.demo_board",
+    "parse_jobposting_page": "sources.jsonld", "parse_sitemap": "sources.jsonld",
+    "listing_url": "sources.topcv", "parse_listing": "sources.topcv",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -10,6 +10,10 @@ strictly in page order, stopping at the first page that is blocked, empty, a rep
 previous page, or an HTTP error; pages requested beyond that point are discarded unused. Rows are only ever taken from ``ok`` pages. An empty page after at least one
 good page is the normal end of the listing and is not reported as a problem; an empty first
 page is.
+
+How a listing is paginated belongs to its source (``jobinsight.scrape.registry``): numbered
+pages (``page_url(base, n)``, e.g. TopCV's ``?page=N``) are planned ahead and fetched in a
+window; a next-link listing learns each URL from the page before it.
 """
 
 from __future__ import annotations
@@ -21,26 +25,53 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
-from jobinsight.scrape.aio import run_sync
+from jobinsight.scrape.aio import blocking
 from jobinsight.scrape.archive import ArchiveWriter
 from jobinsight.scrape.fetcher import FetchedPage, Fetcher, FetchSettings
 from jobinsight.scrape.outcome import CrawlOutcome, PageResult
 from jobinsight.scrape.page_checks import PageVerdict, check_listing_page
 from jobinsight.scrape.records import RawJob, dedupe_jobs
-from jobinsight.scrape.sources import DEFAULT_SOURCES, ParserFn, get_parser, parser_name
+from jobinsight.scrape.registry import (
+    DEFAULT_PAGINATION,
+    NextLink,
+    Pagination,
+    ParserFn,
+    get_parser,
+    get_source,
+    parser_name,
+)
 from jobinsight.scrape.sources.jsonld import parse_sitemap_document
-from jobinsight.scrape.sources.topcv import listing_url
 
 logger = logging.getLogger("jobinsight.scrape")
 
 Progress = Callable[[int, int | None], None]
 
 
-def plan_listing_urls(base_url: str, max_pages: int, *, start_page: int = 1) -> list[str]:
-    """``base_url?page=start_page`` … up to ``max_pages`` URLs, other query parameters kept."""
+def plan_listing_urls(
+    base_url: str, max_pages: int, *, start_page: int = 1, pagination: Pagination = DEFAULT_PAGINATION
+) -> list[str]:
+    """The listing URLs a numbered crawl requests (default ``?page=N``, other query parameters kept).
+
+    A :class:`~jobinsight.scrape.registry.NextLink` listing is only known page by page: its plan
+    is the first page.
+    """
     if max_pages < 0:
         raise ValueError(f"max_pages must be >= 0, got {max_pages}")
-    return [listing_url(base_url, n) for n in range(start_page, start_page + max_pages)]
+    if isinstance(pagination, NextLink):
+        return [base_url] if max_pages else []
+    return pagination.plan(base_url, max_pages, start_page)
+
+
+def _pagination_for(source: str, parser_name_: str) -> Pagination:
+    """The registered pagination of ``source`` (else of the source named like the parser), else the default."""
+    for name in (source, parser_name_):
+        try:
+            pagination = get_source(name).pagination
+        except KeyError:
+            continue
+        if pagination is not None:
+            return pagination
+    return DEFAULT_PAGINATION
 
 
 # -- listing crawl -------------------------------------------------------------------------------
@@ -57,12 +88,25 @@ async def acrawl_listing(
     progress: Progress | None = None,
     start_page: int = 1,
     keep_bodies: bool = True,
+    pagination: Pagination | None = None,
 ) -> CrawlOutcome:
-    """Async ``crawl_listing``."""
+    """Crawl listing pages ``start_page..start_page+max_pages-1`` of ``base_url`` in order.
+
+    Pages follow ``pagination`` (default: the registered source's, else ``?page=N``): numbered
+    pages keep up to ``concurrency`` in flight, a next-link listing is fetched page by page.
+    Stops at the first blocked / empty / repeated / HTTP-error page (or, for next links, at the
+    page without one). Jobs come only from ``ok`` pages, de-duplicated by ``(source, job_id)``
+    keeping the last sighting. Every evaluated page is archived as soon as it is judged when
+    ``archive`` is given; with ``keep_bodies=False`` the outcome then keeps only page metadata
+    (200 real TopCV pages are ~300 MB of bodies). ``crawl_listing`` is the same, blocking (safe
+    inside a running event loop).
+    """
     settings = settings or FetchSettings()
     parse, name = _resolve_parser(parser)
-    source = source or DEFAULT_SOURCES.get(name, name)
-    urls = plan_listing_urls(base_url, max_pages, start_page=start_page)
+    source = source or name
+    pagination = pagination or _pagination_for(source, name)
+    urls = plan_listing_urls(base_url, max_pages, start_page=start_page, pagination=pagination)
+    seen = set(urls)
     outcome = CrawlOutcome(source=source)
     started = time.perf_counter()
     collected: list[RawJob] = []
@@ -88,6 +132,7 @@ async def acrawl_listing(
                 number = start_page + index
                 jobs = _parse(parse, page, source)
                 verdict = check_listing_page(page, jobs, previous_ids)
+                following = _next_link(pagination, page) if verdict.ok and len(urls) < max_pages else None
                 result = PageResult(page=page, verdict=verdict, jobs_found=len(jobs), page_number=number)
                 await _archive(archive, outcome, result, source, name)
                 _record(outcome, result, first_page=(number == start_page and not collected))
@@ -102,6 +147,12 @@ async def acrawl_listing(
                     break
                 collected.extend(jobs)
                 previous_ids = {job.job_id for job in jobs}
+                if isinstance(pagination, NextLink) and len(urls) < max_pages:
+                    if following is None or following in seen:
+                        outcome.stopped_reason = "last_page"  # no link on, or a link back: the listing ends
+                    else:
+                        urls.append(following)
+                        seen.add(following)
                 schedule()
         finally:
             # Pages asked for beyond the stop are not used (nor judged): cancel what is in flight.
@@ -109,65 +160,38 @@ async def acrawl_listing(
             for _, task in pending:
                 task.cancel()
             await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
-        _finish(outcome, fetcher, collected, started)
-    if outcome.stopped_reason is None:
-        outcome.stopped_reason = "max_pages"
-    logger.info("crawl of %s finished: %s", base_url, outcome.counts())
-    return outcome
+        return _finish(outcome, fetcher, collected, started, ended="max_pages", what=f"crawl of {base_url}")
 
 
-def crawl_listing(
-    base_url: str,
-    max_pages: int,
-    settings: FetchSettings | None = None,
-    parser: str | ParserFn = "topcv",
-    *,
-    source: str | None = None,
-    archive: ArchiveWriter | None = None,
-    progress: Progress | None = None,
-    start_page: int = 1,
-    keep_bodies: bool = True,
-) -> CrawlOutcome:
-    """Crawl listing pages ``start_page..start_page+max_pages-1`` of ``base_url`` in order.
-
-    Stops at the first blocked / empty / repeated / HTTP-error page. Jobs come only from ``ok``
-    pages, de-duplicated by ``(source, job_id)`` keeping the last sighting. Every evaluated
-    page is archived as soon as it is judged when ``archive`` is given; with
-    ``keep_bodies=False`` the outcome then keeps only page metadata (200 real TopCV pages
-    are ~300 MB of bodies). Safe to call inside a running event loop.
-    """
-    return run_sync(
-        lambda: acrawl_listing(
-            base_url,
-            max_pages,
-            settings,
-            parser,
-            source=source,
-            archive=archive,
-            progress=progress,
-            start_page=start_page,
-            keep_bodies=keep_bodies,
-        )
-    )
+crawl_listing = blocking(acrawl_listing)
 
 
-# -- JSON-LD crawl -------------------------------------------------------------------------------
+# -- page-list crawl (JSON-LD job pages, sitemaps) -----------------------------------------------
 
 
-async def acrawl_jsonld(
+async def acrawl_pages(
     urls_or_sitemap: str | Sequence[str],
     settings: FetchSettings | None = None,
+    parser: str | ParserFn = "jsonld",
     *,
-    source: str = "jsonld",
+    source: str | None = None,
     archive: ArchiveWriter | None = None,
     progress: Progress | None = None,
     max_pages: int | None = None,
     sitemap_depth: int = 3,
     keep_bodies: bool = True,
 ) -> CrawlOutcome:
-    """Async ``crawl_jsonld``."""
+    """Fetch job pages (or every page listed by a sitemap / sitemap index) and parse each one.
+
+    For sources without pagination (default: the ``jsonld`` parser, which reads schema.org
+    ``JobPosting`` JSON-LD). ``urls_or_sitemap``: one URL or a list; URLs that look like
+    sitemaps (``*.xml``, ``*.xml.gz``, ``sitemap`` in the path) are expanded, following sitemap
+    indexes up to ``sitemap_depth`` levels. A page without any posting is reported as
+    ``empty``; a block page stops the crawl. ``crawl_pages`` is the same, blocking.
+    """
     settings = settings or FetchSettings()
-    parse, name = _resolve_parser("jsonld")
+    parse, name = _resolve_parser(parser)
+    source = source or name
     outcome = CrawlOutcome(source=source)
     started = time.perf_counter()
     collected: list[RawJob] = []
@@ -201,43 +225,13 @@ async def acrawl_jsonld(
                 done += 1
                 if progress is not None:
                     progress(done, total)
-        _finish(outcome, fetcher, collected, started)
-    if outcome.stopped_reason is None:
-        outcome.stopped_reason = "done"
-    logger.info("JSON-LD crawl finished: %s", outcome.counts())
-    return outcome
+        return _finish(outcome, fetcher, collected, started, ended="done", what=f"page crawl ({name})")
 
 
-def crawl_jsonld(
-    urls_or_sitemap: str | Sequence[str],
-    settings: FetchSettings | None = None,
-    *,
-    source: str = "jsonld",
-    archive: ArchiveWriter | None = None,
-    progress: Progress | None = None,
-    max_pages: int | None = None,
-    sitemap_depth: int = 3,
-    keep_bodies: bool = True,
-) -> CrawlOutcome:
-    """Fetch job pages (or every page listed by a sitemap / sitemap index) and read their JSON-LD.
-
-    ``urls_or_sitemap``: one URL or a list; URLs that look like sitemaps (``*.xml``,
-    ``*.xml.gz``, ``sitemap`` in the path) are expanded, following sitemap indexes up to
-    ``sitemap_depth`` levels. A page without any ``JobPosting`` is reported as ``empty``; a
-    block page stops the crawl.
-    """
-    return run_sync(
-        lambda: acrawl_jsonld(
-            urls_or_sitemap,
-            settings,
-            source=source,
-            archive=archive,
-            progress=progress,
-            max_pages=max_pages,
-            sitemap_depth=sitemap_depth,
-            keep_bodies=keep_bodies,
-        )
-    )
+crawl_pages = blocking(acrawl_pages)
+#: The JSON-LD crawl: a page-list crawl with the ``jsonld`` parser (its default).
+acrawl_jsonld = acrawl_pages
+crawl_jsonld = crawl_pages
 
 
 def looks_like_sitemap(url: str) -> bool:
@@ -290,6 +284,13 @@ def _resolve_parser(parser: str | ParserFn) -> tuple[ParserFn, str]:
     return parser, parser_name(parser)
 
 
+def _next_link(pagination: Pagination, page: FetchedPage) -> str | None:
+    """The next listing page's URL for a next-link listing (None for numbered pages)."""
+    if not isinstance(pagination, NextLink) or not page.body:
+        return None
+    return pagination.find_next(page.body, page.final_url or page.url)
+
+
 def _parse(parse: ParserFn, page: FetchedPage, source: str) -> list[RawJob]:
     if not page.ok or not page.body:
         return []
@@ -331,9 +332,16 @@ def _problem(outcome: CrawlOutcome, url: str, verdict: PageVerdict) -> None:
     logger.warning("problem page %s: %s (%s)", url, verdict.verdict, verdict.reason)
 
 
-def _finish(outcome: CrawlOutcome, fetcher: Fetcher, collected: list[RawJob], started: float) -> None:
+def _finish(
+    outcome: CrawlOutcome, fetcher: Fetcher, collected: list[RawJob], started: float, *, ended: str, what: str
+) -> CrawlOutcome:
+    """Fill in the outcome's jobs and counters; ``ended`` is the stop reason when no page stopped it."""
     outcome.jobs = dedupe_jobs(collected)
     outcome.jobs_found = len(outcome.jobs)
     outcome.retries = fetcher.stats.retries
     outcome.bytes = fetcher.stats.bytes
     outcome.duration_s = time.perf_counter() - started
+    if outcome.stopped_reason is None:
+        outcome.stopped_reason = ended
+    logger.info("%s finished: %s", what, outcome.counts())
+    return outcome

@@ -13,20 +13,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from jobinsight.config import archive_root
 from jobinsight.db.raw_upsert import UpsertResult
 from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult, PipelineStats
 from jobinsight.scrape.archive import ArchiveWriter
-from jobinsight.scrape.crawl import Progress, crawl_jsonld, crawl_listing
+from jobinsight.scrape.crawl import Progress, crawl_listing, crawl_pages
 from jobinsight.scrape.fetcher import FetchSettings
 from jobinsight.scrape.outcome import CrawlOutcome
-from jobinsight.scrape.sources.archive import replay_archive
+from jobinsight.scrape.registry import Source, get_source, parser_name
 
 log = logging.getLogger("jobinsight.scrape")
-
-DEFAULT_TOPCV_BASE = "https://www.topcv.vn/viec-lam-it"
-#: The parser each live source uses, and the `source` value its rows get in raw_jobs.
-PARSER_OF = {"topcv": "topcv", "demo": "topcv", "jsonld": "jsonld"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +32,8 @@ class SourceTarget:
     base_url: str | None
     urls: list[str]
     settings: FetchSettings
+    #: False for a source that re-reads saved pages (the archive): nothing new to archive.
+    fetches_pages: bool = True
 
 
 def read_url_arguments(values: list[str]) -> list[str]:
@@ -54,58 +51,69 @@ def read_url_arguments(values: list[str]) -> list[str]:
     return urls
 
 
-def fetch_settings_for(options: PipelineOptions) -> FetchSettings:
-    """Environment defaults overridden by the run's options."""
+def fetch_settings_for(options: PipelineOptions, source: Source | None = None) -> FetchSettings:
+    """Environment defaults, then the source's own politeness, then the run's options."""
+    politeness = source.politeness if source is not None else None
+
+    def pick(option: object, board: object) -> object:
+        return option if option is not None else board
+
     return FetchSettings.from_env(
-        delay_seconds=options.delay_seconds,
-        concurrency=options.concurrency,
+        delay_seconds=pick(options.delay_seconds, politeness and politeness.delay_seconds),
+        concurrency=pick(options.concurrency, politeness and politeness.concurrency),
         respect_robots=options.respect_robots,
     )
 
 
 @contextmanager
 def open_source(options: PipelineOptions) -> Iterator[SourceTarget]:
-    """The crawl target; for ``demo`` a local board on 127.0.0.1 that lives for the block."""
-    settings = fetch_settings_for(options)
-    if options.source == "demo":
-        from jobinsight.scrape.sources.demo_board import DemoBoard
-
-        fast = settings.with_(delay_seconds=options.delay_seconds or 0.0)
-        with DemoBoard(pages=options.demo_pages, per_page=options.demo_per_page) as board:
-            yield SourceTarget("demo", board.listing_url, [], fast)
+    """The crawl target of ``options.source`` (a registry entry); a served board lives for the block."""
+    source = get_source(options.source)
+    settings = fetch_settings_for(options, source)
+    urls = read_url_arguments(options.urls)
+    if source.serve is not None:
+        with source.serve(options) as listing_url:
+            yield SourceTarget(source.name, listing_url, urls, settings)
         return
-    if options.source == "jsonld":
-        urls = read_url_arguments(options.urls)
+    if source.crawl is not None:
+        yield SourceTarget(source.name, None, [], settings, fetches_pages=False)
+        return
+    if source.pagination is None:
         if not urls:
-            raise ValueError("source jsonld needs urls: job page or sitemap URLs (--urls)")
-        yield SourceTarget("jsonld", None, urls, settings)
+            raise ValueError(f"source {source.name} needs urls: job page or sitemap URLs (--urls)")
+        yield SourceTarget(source.name, None, urls, settings)
         return
-    if options.source == "archive":
-        yield SourceTarget("archive", None, [], settings)
-        return
-    yield SourceTarget(options.source, options.base_url or DEFAULT_TOPCV_BASE, [], settings)
+    base_url = options.base_url or source.start_url
+    if base_url is None:
+        raise ValueError(f"source {source.name} has no start URL: give its listing URL (--base-url)")
+    yield SourceTarget(source.name, base_url, urls, settings)
 
 
 def crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | None = None) -> CrawlOutcome:
-    """Fetch, check and parse pages of the target (or re-parse the archive)."""
-    if target.source == "archive":
-        return replay_archive(options.archive_root or archive_root(), date=options.archive_date)
-    if target.source == "jsonld":
-        return crawl_jsonld(target.urls, target.settings, progress=progress, max_pages=None)
+    """Fetch, check and parse pages of the target (or re-read saved ones), as its source says."""
+    source = get_source(target.source)
+    if source.crawl is not None:
+        return source.crawl(options)
+    if source.pagination is None or target.base_url is None:
+        return crawl_pages(target.urls, target.settings, source.parser, source=source.name, progress=progress)
     return crawl_listing(
-        target.base_url or DEFAULT_TOPCV_BASE,
+        target.base_url,
         options.max_pages,
         target.settings,
-        PARSER_OF[target.source],
-        source=target.source,
+        source.parser,
+        source=source.name,
         progress=progress,
+        pagination=source.pagination,
     )
 
 
 def archive_pages(outcome: CrawlOutcome, root: str) -> int:
     """Save every fetched page (gzip + sidecar) under ``root``; returns pages written."""
     writer = ArchiveWriter(root)
-    parser = PARSER_OF.get(outcome.source, outcome.source)
+    try:
+        parser = parser_name(get_source(outcome.source).parser or outcome.source)
+    except KeyError:  # a source registered without a parser name we know
+        parser = outcome.source
     written = 0
     for result in outcome.pages:
         try:  # the key derives from the page URL, so two base URLs crawled on one day never collide

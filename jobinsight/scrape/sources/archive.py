@@ -18,7 +18,7 @@ from jobinsight.scrape.fetcher import FetchedPage
 from jobinsight.scrape.outcome import CrawlOutcome, PageResult
 from jobinsight.scrape.page_checks import PageVerdict, check_listing_page
 from jobinsight.scrape.records import RawJob, dedupe_jobs
-from jobinsight.scrape.sources import PARSERS
+from jobinsight.scrape.registry import find_parser
 
 logger = logging.getLogger("jobinsight.scrape")
 
@@ -27,7 +27,7 @@ SOURCE = "archive"
 
 def parse_archived(page: ArchivedPage) -> list[RawJob]:
     """Rows from one archived page, using the parser its sidecar names (``[]`` if unknown)."""
-    parse = PARSERS.get(page.parser)
+    parse = find_parser(page.parser)
     if parse is None:
         logger.warning("no parser %r for archived page %s; skipped", page.parser, page.url)
         return []
@@ -35,7 +35,7 @@ def parse_archived(page: ArchivedPage) -> list[RawJob]:
 
 
 def _parse_page(archived: ArchivedPage, page: FetchedPage) -> list[RawJob]:
-    parse = PARSERS.get(archived.parser)
+    parse = find_parser(archived.parser)
     if parse is None:
         logger.warning("no parser %r for archived page %s; skipped", archived.parser, archived.url)
         return []
