@@ -19,7 +19,7 @@ from jobinsight.scrape.archive import ArchiveWriter
 from jobinsight.scrape.crawl import Progress, crawl_listing, crawl_pages
 from jobinsight.scrape.fetcher import FetchSettings
 from jobinsight.scrape.outcome import CrawlOutcome
-from jobinsight.scrape.registry import Source, get_source, parser_name
+from jobinsight.scrape.registry import Politeness, Source, get_source, parser_name
 
 log = logging.getLogger("jobinsight.scrape")
 
@@ -53,16 +53,10 @@ def read_url_arguments(values: list[str]) -> list[str]:
 
 def fetch_settings_for(options: PipelineOptions, source: Source | None = None) -> FetchSettings:
     """Environment defaults, then the source's own politeness, then the run's options."""
-    politeness = source.politeness if source is not None else None
-
-    def pick(option: object, board: object) -> object:
-        return option if option is not None else board
-
-    return FetchSettings.from_env(
-        delay_seconds=pick(options.delay_seconds, politeness and politeness.delay_seconds),
-        concurrency=pick(options.concurrency, politeness and politeness.concurrency),
-        respect_robots=options.respect_robots,
-    )
+    board = source.politeness if source is not None else Politeness()
+    delay = options.delay_seconds if options.delay_seconds is not None else board.delay_seconds
+    concurrency = options.concurrency if options.concurrency is not None else board.concurrency
+    return FetchSettings.from_env(delay_seconds=delay, concurrency=concurrency, respect_robots=options.respect_robots)
 
 
 @contextmanager
