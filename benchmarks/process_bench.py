@@ -87,7 +87,7 @@ def main() -> int:
         generate_raw_rows(bench_url, args.rows)
         log(f"generated {args.rows:,} raw rows in {time.perf_counter() - t0:.1f} s")
 
-        from flows.process import process_flow
+        from jobinsight.flows.process import process_flow
         from jobinsight.options import PipelineOptions
 
         overrides: dict = {"pipeline_mode": "processOnly"}

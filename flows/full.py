@@ -8,15 +8,17 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from flows.process import process_flow
-from flows.scrape import scrape_flow
+from jobinsight.flows.process import process_flow
+from jobinsight.flows.scrape import scrape_flow
 from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.pipeline import combine_results, full_summary_markdown
+from jobinsight.tasks.settings_check import validated_settings
 
 
 @flow(name="full", persist_result=False)
 def full_flow(options: PipelineOptions | None = None) -> PipelineResult:
     """``scrapeOnly`` → scrape; ``processOnly`` → process; ``all`` (default) → scrape, then process."""
+    validated_settings()  # a bad JOBINSIGHT_*/ETL_* value fails here, once, without retries
     options = options or PipelineOptions()
     started = time.perf_counter()
     parts: dict[str, PipelineResult] = {}

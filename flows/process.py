@@ -23,8 +23,15 @@ from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult
 from jobinsight.process.claims import count_eligible
 from jobinsight.process.save import ClaimLostError
 from jobinsight.process.tally import IntegrityCheckError, ProcessTally
-from tasks.artifacts import ProgressArtifact, publish_run_artifacts
-from tasks.process_phases import claim_next_batch, load_claimed_rows, save_rows, setup_schema, transform_rows
+from jobinsight.tasks.artifacts import ProgressArtifact, publish_run_artifacts
+from jobinsight.tasks.process_phases import (
+    claim_next_batch,
+    load_claimed_rows,
+    save_rows,
+    setup_schema,
+    transform_rows,
+)
+from jobinsight.tasks.settings_check import validated_settings
 
 
 @dataclass
@@ -65,6 +72,7 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
     ``trigger`` is what the deployment's event trigger knows about the event that started
     the run (event id, resource, the scrape's flow run id and counts); it is only logged.
     """
+    validated_settings()  # a bad JOBINSIGHT_*/ETL_* value fails here, once, without retries
     options = options or _default_options()
     logger = get_run_logger()
     if trigger:
@@ -75,7 +83,7 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
 
     setup_schema(db_url)
     start_run(db_url, run_id, "process", options)
-    llm_settings = LlmSettings.from_env()  # None: rules enrichment only (the default)
+    llm_settings = LlmSettings.from_settings()  # None: rules enrichment only (the default)
     llm = LlmRunState(llm_settings) if llm_settings else None
     mode = options.claim_mode
     tally = ProcessTally(flow="process", run_id=run_id,

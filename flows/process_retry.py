@@ -14,11 +14,12 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 
-from flows.process import process_flow
 from jobinsight.db.resolve import resolve_database
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.process.dead_rows import count_dead_rows
-from tasks.dead_rows import mark_dead
+from jobinsight.tasks.dead_rows import mark_dead
+from jobinsight.tasks.settings_check import validated_settings
 
 DEAD_ROWS_ARTIFACT = "process-dead-rows"
 
@@ -32,6 +33,7 @@ def _retry_options(options: PipelineOptions | None) -> PipelineOptions:
 @flow(name="process-retry", persist_result=False)
 def process_retry_flow(options: PipelineOptions | None = None) -> PipelineResult:
     """Re-process quarantined rows below ``options.max_attempts``; mark the rest dead."""
+    validated_settings()  # a bad JOBINSIGHT_*/ETL_* value fails here, once, without retries
     options = _retry_options(options)
     logger = get_run_logger()
     db_url = resolve_database().url

@@ -17,9 +17,10 @@ from jobinsight.db.resolve import resolve_database
 from jobinsight.monitoring import finish_run, record_phases, start_run
 from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.scrape.runner import open_source, scrape_result
-from tasks.artifacts import publish_run_artifacts
-from tasks.process_phases import setup_schema
-from tasks.scrape_steps import archive_fetched_pages, fetch_and_parse, upsert_raw
+from jobinsight.tasks.artifacts import publish_run_artifacts
+from jobinsight.tasks.process_phases import setup_schema
+from jobinsight.tasks.scrape_steps import archive_fetched_pages, fetch_and_parse, upsert_raw
+from jobinsight.tasks.settings_check import validated_settings
 
 SCRAPE_COMPLETED = "jobinsight.scrape.completed"
 
@@ -27,6 +28,7 @@ SCRAPE_COMPLETED = "jobinsight.scrape.completed"
 @flow(name="scrape", retries=1, retry_delay_seconds=60, persist_result=False)
 def scrape_flow(options: PipelineOptions | None = None) -> PipelineResult:
     """Crawl one source into raw_jobs and announce it with ``jobinsight.scrape.completed``."""
+    validated_settings()  # a bad JOBINSIGHT_*/ETL_* value fails here, once, without retries
     options = options or PipelineOptions(pipeline_mode="scrapeOnly")
     logger = get_run_logger()
     run_id = str(flow_run.id)

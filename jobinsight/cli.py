@@ -59,6 +59,19 @@ def setup_logging(verbose: bool = False) -> None:
 @app.callback()
 def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False) -> None:
     setup_logging(verbose)
+    if not _asks_for_help(sys.argv[1:]):
+        _check_settings()
+
+
+def _asks_for_help(args: list[str]) -> bool:
+    return "--help" in args or "-h" in args
+
+
+def _check_settings() -> None:
+    """Validate every ``JOBINSIGHT_*`` / ``ETL_*`` variable before any work (ConfigError: exit 2)."""
+    from jobinsight.settings import get_settings
+
+    get_settings()
 
 
 @db_app.command("init")
@@ -193,27 +206,10 @@ def process_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Run the process flow: raw_jobs -> staging in five phases."""
-    from jobinsight.options import PipelineOptions
-    from jobinsight.process.tally import IntegrityCheckError
-
     _use_database(database_url)
-    overrides: dict[str, Any] = {"pipeline_mode": "processOnly", "only_unprocessed": not all_rows,
-                                 "retry_failed": retry_failed}
-    if batch_size is not None:
-        overrides["batch_size"] = batch_size
-    if max_records is not None:
-        overrides["max_records"] = max_records
-    if claim_lease_seconds is not None:
-        overrides["claim_lease_seconds"] = claim_lease_seconds
-    options = PipelineOptions(**overrides)
-    _check_database()
-    from flows.process import process_flow
-
-    try:
-        result = _run_with_progress(as_json, lambda: process_flow(options))
-    except IntegrityCheckError as exc:
-        result = exc.result
-    _print_result(result, as_json)
+    options = _options(pipeline_mode="processOnly", only_unprocessed=not all_rows, retry_failed=retry_failed,
+                       batch_size=batch_size, max_records=max_records, claim_lease_seconds=claim_lease_seconds)
+    _run_pipeline("process", options, as_json)
 
 
 def _source_help() -> str:
@@ -230,16 +226,33 @@ MaxPages = Annotated[int | None, typer.Option("--max-pages", help="Listing pages
 Delay = Annotated[float | None, typer.Option("--delay", help="Seconds between requests to one host.")]
 
 
-def _scrape_overrides(source: str, base_url: str | None, urls: list[str] | None, max_pages: int | None,
-                      delay: float | None) -> dict[str, Any]:
-    overrides: dict[str, Any] = {"source": source, "urls": urls or []}
-    if base_url is not None:
-        overrides["base_url"] = base_url
-    if max_pages is not None:
-        overrides["max_pages"] = max_pages
-    if delay is not None:
-        overrides["delay_seconds"] = delay
-    return overrides
+def _options(**values: Any):  # noqa: ANN202 - PipelineOptions, imported lazily
+    """``PipelineOptions`` from the command's options; ``None`` means "not given" (the default applies)."""
+    from jobinsight.options import PipelineOptions
+
+    return PipelineOptions(**{name: value for name, value in values.items() if value is not None})
+
+
+#: command -> (module, flow function) run by :func:`_run_pipeline`; imported only when used.
+_FLOWS = {"process": ("jobinsight.flows.process", "process_flow"),
+          "scrape": ("jobinsight.flows.scrape", "scrape_flow"),
+          "full": ("jobinsight.flows.full", "full_flow")}
+
+
+def _run_pipeline(flow: str, options, as_json: bool) -> None:  # noqa: ANN001 - PipelineOptions
+    """Check the database, run one flow with a progress bar, print its result (exit 1 on failure)."""
+    import importlib
+
+    from jobinsight.process.tally import IntegrityCheckError
+
+    _check_database()
+    module, name = _FLOWS[flow]
+    flow_fn = getattr(importlib.import_module(module), name)
+    try:
+        result = _run_with_progress(as_json, lambda: flow_fn(options))
+    except IntegrityCheckError as exc:
+        result = exc.result
+    _print_result(result, as_json)
 
 
 @app.command("scrape")
@@ -253,15 +266,10 @@ def scrape_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Run the scrape flow: a source -> raw_jobs (pages archived, event emitted)."""
-    from jobinsight.options import PipelineOptions
-
     _use_database(database_url)
-    options = PipelineOptions(pipeline_mode="scrapeOnly", **_scrape_overrides(source, base_url, urls, max_pages, delay))
-    _check_database()
-    from flows.scrape import scrape_flow
-
-    result = _run_with_progress(as_json, lambda: scrape_flow(options))
-    _print_result(result, as_json)
+    options = _options(pipeline_mode="scrapeOnly", source=source, base_url=base_url, urls=urls or [],
+                       max_pages=max_pages, delay_seconds=delay)
+    _run_pipeline("scrape", options, as_json)
 
 
 @app.command("run")
@@ -279,25 +287,11 @@ def run_cmd(
     as_json: JsonFlag = False,
 ) -> None:
     """Run the full flow locally: scrape then process (or one of them, by --mode)."""
-    from jobinsight.options import PipelineOptions
-    from jobinsight.process.tally import IntegrityCheckError
-
     _use_database(database_url)
-    overrides = _scrape_overrides(source, base_url, urls, max_pages, delay)
-    overrides.update({"pipeline_mode": mode, "only_unprocessed": not all_rows})
-    if batch_size is not None:
-        overrides["batch_size"] = batch_size
-    if max_records is not None:
-        overrides["max_records"] = max_records
-    options = PipelineOptions(**overrides)
-    _check_database()
-    from flows.full import full_flow
-
-    try:
-        result = _run_with_progress(as_json, lambda: full_flow(options))
-    except IntegrityCheckError as exc:
-        result = exc.result
-    _print_result(result, as_json)
+    options = _options(pipeline_mode=mode, source=source, base_url=base_url, urls=urls or [], max_pages=max_pages,
+                       delay_seconds=delay, batch_size=batch_size, only_unprocessed=not all_rows,
+                       max_records=max_records)
+    _run_pipeline("full", options, as_json)
 
 
 # --- deploy: work pool, database block and prefect.yaml (logic in deployments/setup.py) -------

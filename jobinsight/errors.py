@@ -13,6 +13,20 @@ class UserFacingError(RuntimeError):
     """Base of the errors whose message is written for people."""
 
 
+class ConfigError(UserFacingError):
+    """A setting (environment variable) has an invalid value; the message names it and the fix.
+
+    Never retried: the same value fails the same way on every attempt. The CLI checks the
+    settings before any flow starts and each flow checks them first thing, so this ends a
+    command with exit code 2 and one paragraph, not minutes of retries and tracebacks.
+    """
+
+    def __init__(self, message: str, variables: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        #: The environment variables found invalid (empty for a rule across several).
+        self.variables = variables
+
+
 class StatementTimeoutError(UserFacingError):
     """PostgreSQL cancelled a batch's statement at ``statement_timeout`` (message says what to change).
 
@@ -80,8 +94,6 @@ def explain(exc: BaseException) -> str | None:
     """The message to print for a known failure, or None for an unexpected one."""
     if isinstance(exc, _known_types()):
         return "error: " + scrub(str(exc))
-    if isinstance(exc, ValueError) and str(exc).startswith("environment variable "):
-        return f"error: {scrub(str(exc))}. Fix the variable or unset it to use the default."
     unreachable = _prefect_api_unreachable(exc)
     if unreachable is not None:
         return unreachable

@@ -2,8 +2,8 @@
 
 They mirror the original pipeline's interface (``pipeline_mode``, ``batch_size``,
 ``only_unprocessed``, …) so existing callers keep working; ``ETL_BATCH_SIZE``, ``ETL_TIMEOUT``
-and ``ETL_MAX_WORKERS`` keep their meaning as defaults. Out-of-range values are rejected
-with a message naming the field.
+and ``ETL_MAX_WORKERS`` keep their meaning as defaults (validated in :mod:`jobinsight.settings`).
+Out-of-range values are rejected with a message naming the field.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jobinsight.config import env_float, env_int
+from jobinsight.settings import get_settings
 
 PipelineMode = Literal["scrapeOnly", "processOnly", "all"]
 
@@ -34,17 +34,18 @@ class PipelineOptions(BaseModel):
     pipeline_mode: PipelineMode = Field("all", description="scrapeOnly | processOnly | all")
 
     # --- processing -----------------------------------------------------------------------
-    batch_size: int = Field(default_factory=lambda: env_int("ETL_BATCH_SIZE", 40_000), ge=1, le=1_000_000,
+    batch_size: int = Field(default_factory=lambda: get_settings().batch_size, ge=1, le=1_000_000,
                             description="Raw rows per process batch (ETL_BATCH_SIZE).")
     only_unprocessed: bool = Field(True, description="Only rows not processed since their content changed.")
     max_records: int | None = Field(None, ge=1, description="Stop after this many rows (None: all eligible).")
-    max_workers: int = Field(default_factory=lambda: env_int("ETL_MAX_WORKERS", 2), ge=1, le=64,
+    max_workers: int = Field(default_factory=lambda: get_settings().max_workers, ge=1, le=64,
                              description="Parallel workers (ETL_MAX_WORKERS).")
-    timeout_seconds: int = Field(default_factory=lambda: env_int("ETL_TIMEOUT", 3600), ge=1, le=7 * 86400,
+    timeout_seconds: int = Field(default_factory=lambda: get_settings().timeout_seconds, ge=1, le=7 * 86400,
                                  description="Run timeout in seconds (ETL_TIMEOUT).")
     integrity_threshold: float = Field(0.98, ge=0.0, le=1.0,
                                        description="Share of eligible rows that must be written or quarantined.")
-    usd_rate: float = Field(default_factory=lambda: env_float("JOBINSIGHT_USD_RATE", 25_000.0), gt=0,
+    usd_rate: float = Field(default_factory=lambda: get_settings().usd_rate, gt=0,
+                            allow_inf_nan=False,
                             description="VND per USD for salary_min/max in millions of VND.")
     retry_failed: bool = Field(False, description="Process quarantined rows (attempts below max_attempts).")
     max_attempts: int = Field(3, ge=1, le=100, description="Attempts before a quarantined row is dead.")
@@ -57,7 +58,7 @@ class PipelineOptions(BaseModel):
     base_url: str | None = Field(None, description="Listing base URL (topcv); default TopCV's IT listing.")
     urls: list[str] = Field(default_factory=list, description="Job page or sitemap URLs (jsonld).")
     max_pages: int = Field(5, ge=1, le=10_000, description="Listing pages to fetch at most.")
-    delay_seconds: float | None = Field(None, ge=0, le=600, description="Per-host delay (default from env).")
+    delay_seconds: float | None = Field(None, ge=0, le=600, allow_inf_nan=False, description="Per-host delay (default from env).")
     concurrency: int | None = Field(None, ge=1, le=64, description="Requests in flight (default from env).")
     respect_robots: bool | None = Field(None, description="Honour robots.txt (default from env: true).")
     archive_root: str | None = Field(None, description="Archive folder or fsspec URL (default from env).")

@@ -6,7 +6,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from jobinsight.process.dead_rows import DeadRow, mark_dead_rows
-from tasks.retry_policy import BACKOFF, RETRIES, retry_on_transient
+from jobinsight.tasks.retry_policy import BACKOFF, RETRIES, retry_on_transient
 
 
 @task(name="mark-dead-rows", retries=RETRIES, retry_delay_seconds=BACKOFF, retry_condition_fn=retry_on_transient,

@@ -33,8 +33,8 @@ from jobinsight.options import PhaseMetric
 from jobinsight.process.claims import Claim, claim_batch
 from jobinsight.process.load import load_batch
 from jobinsight.process.save import SaveResult, save_batch
+from jobinsight.tasks.retry_policy import BACKOFF, RETRIES, retry_on_transient
 from jobinsight.transform.batch import transform_batch
-from tasks.retry_policy import BACKOFF, RETRIES, retry_on_transient
 
 
 def _database_identity(db_url: str) -> str:

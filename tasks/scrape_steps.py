@@ -18,8 +18,8 @@ from jobinsight.metrics import measure
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.outcome import CrawlOutcome
 from jobinsight.scrape.runner import SourceTarget, archive_pages, crawl
-from tasks.process_phases import PhaseOutput
-from tasks.retry_policy import BACKOFF, retry_on_transient
+from jobinsight.tasks.process_phases import PhaseOutput
+from jobinsight.tasks.retry_policy import BACKOFF, retry_on_transient
 
 
 def _retry_crawl(task, task_run, state) -> bool:  # noqa: ANN001 - Prefect's callback signature

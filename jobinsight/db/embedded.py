@@ -19,6 +19,7 @@ import psycopg2
 from psycopg2 import errors, sql
 
 from jobinsight.config import home_dir
+from jobinsight.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
     try:
         pgdata = data_dir(home)
     except OSError as exc:  # JOBINSIGHT_HOME itself cannot be created (read-only disk, a file in the path)
-        where = home or os.environ.get("JOBINSIGHT_HOME") or "the per-user data folder"
+        where = home or get_settings().home or "the per-user data folder"
         raise EmbeddedServerError(
             f"The embedded PostgreSQL server needs a data folder, and {where} cannot be created or used: "
             f"{exc}. Set JOBINSIGHT_HOME to a writable folder, or point JOBINSIGHT_DATABASE_URL at a "

@@ -10,13 +10,14 @@ would mean databases in the field and the code disagree about the schema.
 from __future__ import annotations
 
 import hashlib
-import os
+import importlib.resources
 import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from jobinsight.db.connect import connect
+from jobinsight.settings import get_settings
 
 _FILE_RE = re.compile(r"^V(\d{3,})__([A-Za-z0-9_]+)\.sql$")
 _LOCK_KEY = "jobinsight.schema_migrations"
@@ -41,10 +42,20 @@ class Migration:
 
 
 def migrations_dir() -> Path:
-    """``JOBINSIGHT_SQL_DIR``/migrations, else the repository's ``sql/migrations``."""
-    override = os.environ.get("JOBINSIGHT_SQL_DIR")
-    base = Path(override) if override else Path(__file__).resolve().parents[2] / "sql"
-    return base / "migrations"
+    """Where the migration files are.
+
+    ``JOBINSIGHT_SQL_DIR``/migrations when set; else the files shipped in the installed package
+    (``jobinsight/migrations``, mapped from the repository's ``sql/migrations`` at build time and
+    found with :mod:`importlib.resources`); else, in an editable install of a checkout, the
+    repository's ``sql/migrations`` itself.
+    """
+    override = get_settings().sql_dir
+    if override is not None:
+        return override.expanduser() / "migrations"
+    packaged = importlib.resources.files("jobinsight") / "migrations"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "sql" / "migrations"
 
 
 @cache

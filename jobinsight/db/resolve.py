@@ -6,10 +6,10 @@ Order: an explicit URL (``--database-url`` / ``JOBINSIGHT_DATABASE_URL``); else 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from jobinsight.db.urls import mask_url, to_libpq
+from jobinsight.settings import get_settings
 
 
 class DatabaseConfigError(RuntimeError):
@@ -34,10 +34,10 @@ def resolve_database(database_url: str | None = None) -> DatabaseTarget:
     """Resolve the database following the documented order."""
     if database_url:
         return DatabaseTarget(to_libpq(database_url), "url", "--database-url")
-    env_url = os.environ.get("JOBINSIGHT_DATABASE_URL")
-    if env_url:
-        return DatabaseTarget(to_libpq(env_url), "url", "JOBINSIGHT_DATABASE_URL")
-    block = os.environ.get("JOBINSIGHT_DB_BLOCK")
+    settings = get_settings()
+    if settings.database_url is not None:
+        return DatabaseTarget(to_libpq(settings.database_url.get_secret_value()), "url", "JOBINSIGHT_DATABASE_URL")
+    block = settings.db_block
     if block:
         return DatabaseTarget(url_from_block(block), "block", f"block {block!r}")
     from jobinsight.db.embedded import server_uri

@@ -15,10 +15,10 @@ from jobinsight.enrich.llm_batch import (
     enrich_batch_with_llm,
 )
 from jobinsight.enrich.schema import PROMPT_VERSION, InvalidAnswer, LlmEnrichment, parse_answer
-from jobinsight.enrich.settings import ENV_DEFAULTS, LlmConfigError, LlmSettings
+from jobinsight.enrich.settings import LlmConfigError, LlmSettings
 
 __all__ = [
-    "ENRICHMENT_COLUMNS", "ENV_DEFAULTS", "FALLBACK_SOURCE", "PROMPT_VERSION", "InvalidAnswer", "LlmBatchReport",
+    "ENRICHMENT_COLUMNS", "FALLBACK_SOURCE", "PROMPT_VERSION", "InvalidAnswer", "LlmBatchReport",
     "LlmConfigError", "LlmEnrichment", "LlmRunState", "LlmSettings", "QuotaState", "enrich_batch_with_llm",
     "parse_answer",
 ]

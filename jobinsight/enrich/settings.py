@@ -12,35 +12,22 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
 
-from jobinsight.db.urls import scrub
+from jobinsight.errors import ConfigError
+from jobinsight.settings import Settings, get_settings
 
-__all__ = ["ENV_DEFAULTS", "LlmConfigError", "LlmSettings"]
+__all__ = ["LlmConfigError", "LlmSettings"]
 
-#: Every environment variable the LLM enricher reads, with its default and meaning.
-ENV_DEFAULTS: dict[str, tuple[str, str]] = {
-    "JOBINSIGHT_LLM_BASE_URL": ("(unset: LLM enricher off)",
-                                "OpenAI-compatible endpoint; requests go to {base}/chat/completions."),
-    "JOBINSIGHT_LLM_MODEL": ("(unset: LLM enricher off)", "Model name sent with every request."),
-    "JOBINSIGHT_LLM_API_KEY": ("(unset)", "API key (Bearer token); wins over the key block."),
-    "JOBINSIGHT_LLM_API_KEY_BLOCK": ("(unset)", "Name of a Prefect Secret block holding the API key."),
-    "JOBINSIGHT_LLM_RPM": ("60", "Requests per minute sent at most (client-side limit)."),
-    "JOBINSIGHT_LLM_TPM": ("60000", "Tokens per minute spent at most (client-side limit)."),
-    "JOBINSIGHT_LLM_RUN_QUOTA": ("1000", "Requests per process run at most; the rest stay rules-enriched and pending."),
-    "JOBINSIGHT_LLM_DAILY_QUOTA": ("5000", "Requests per UTC day and model at most, shared by all runs (in the database)."),
-    "JOBINSIGHT_LLM_TIMEOUT": ("60", "Seconds one request may take before it counts as a timeout."),
-}
-
-
-class LlmConfigError(RuntimeError):
+class LlmConfigError(ConfigError):
     """The LLM settings are incomplete or the API key cannot be loaded (message says which)."""
 
 
 class LlmSettings(BaseModel):
-    """Where and how the LLM enricher calls its endpoint (see :data:`ENV_DEFAULTS`)."""
+    """Where and how the LLM enricher calls its endpoint (from :class:`jobinsight.settings.Settings`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -79,42 +66,28 @@ class LlmSettings(BaseModel):
         return value
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None) -> LlmSettings | None:
-        """Settings from ``JOBINSIGHT_LLM_*``; None when neither base URL nor model is set.
+    def from_settings(cls, settings: Settings | None = None) -> LlmSettings | None:
+        """The enricher's settings from the validated ``JOBINSIGHT_LLM_*`` variables; None when off.
 
-        One of the two without the other is a configuration mistake and raises
-        :class:`LlmConfigError` naming the missing variable.
+        Half a configuration (base URL without model or the reverse) is already refused by
+        :class:`~jobinsight.settings.Settings`, with the missing variable named.
         """
-        env = os.environ if environ is None else environ
-        base = (env.get("JOBINSIGHT_LLM_BASE_URL") or "").strip()
-        model = (env.get("JOBINSIGHT_LLM_MODEL") or "").strip()
-        if not base and not model:
+        settings = settings or get_settings()
+        if not settings.llm_enabled:
             return None
-        if not base or not model:
-            missing = "JOBINSIGHT_LLM_BASE_URL" if not base else "JOBINSIGHT_LLM_MODEL"
-            raise LlmConfigError(f"{missing} must be set too: the LLM enricher needs both a base URL and a model")
-        key = (env.get("JOBINSIGHT_LLM_API_KEY") or "").strip()
-        block = (env.get("JOBINSIGHT_LLM_API_KEY_BLOCK") or "").strip()
-        values: dict[str, Any] = {"base_url": base, "model": model,
-                                  "api_key": SecretStr(key) if key else None, "api_key_block": block or None}
-        numbers: dict[str, tuple[str, type]] = {
-            "rpm": ("JOBINSIGHT_LLM_RPM", int), "tpm": ("JOBINSIGHT_LLM_TPM", int),
-            "run_quota": ("JOBINSIGHT_LLM_RUN_QUOTA", int), "daily_quota": ("JOBINSIGHT_LLM_DAILY_QUOTA", int),
-            "timeout_s": ("JOBINSIGHT_LLM_TIMEOUT", float),
-        }
-        for field, (name, kind) in numbers.items():
-            raw = (env.get(name) or "").strip()
-            if not raw:
-                continue
-            try:
-                values[field] = kind(raw)
-            except ValueError:
-                what = "an integer" if kind is int else "a number"
-                raise LlmConfigError(f"environment variable {name}={raw!r} is not {what}") from None
+        return cls(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+                   api_key_block=settings.llm_api_key_block, rpm=settings.llm_rpm, tpm=settings.llm_tpm,
+                   run_quota=settings.llm_run_quota, daily_quota=settings.llm_daily_quota,
+                   timeout_s=settings.llm_timeout)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> LlmSettings | None:
+        """:meth:`from_settings` for a mapping of variables (default: ``os.environ``)."""
         try:
-            return cls(**values)
-        except ValueError as exc:
-            raise LlmConfigError(f"invalid LLM settings: {scrub(str(exc), [key])}") from None
+            settings = Settings.from_environ(os.environ if environ is None else environ)
+        except ConfigError as exc:
+            raise LlmConfigError(str(exc), exc.variables) from None
+        return cls.from_settings(settings)
 
     def resolve_api_key(self) -> str | None:
         """The API key: ``api_key`` if set, else the Prefect Secret block's value (loaded once).

@@ -18,7 +18,6 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,17 +38,10 @@ _SOURCE_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 def default_archive_root() -> str | None:
-    """``JOBINSIGHT_ARCHIVE_ROOT``, else ``<home>/archive`` from ``jobinsight.config.home_dir()``
-    when that exists, else ``<JOBINSIGHT_HOME>/archive``, else ``None`` (the caller decides)."""
-    root = os.environ.get("JOBINSIGHT_ARCHIVE_ROOT", "").strip()
-    if root:
-        return root
-    try:
-        from jobinsight.config import home_dir  # type: ignore[import-not-found]
-    except ImportError:
-        home = os.environ.get("JOBINSIGHT_HOME", "").strip()
-        return f"{home.rstrip('/')}/archive" if home else None
-    return f"{str(home_dir()).rstrip('/')}/archive"
+    """``JOBINSIGHT_ARCHIVE_ROOT``, else ``<home>/archive`` (see :func:`jobinsight.config.archive_root`)."""
+    from jobinsight.config import archive_root
+
+    return archive_root()
 
 
 def page_key_for(url: str) -> str:

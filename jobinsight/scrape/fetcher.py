@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -33,10 +32,10 @@ import httpx
 from jobinsight.scrape.aio import run_sync
 from jobinsight.scrape.text import decode_body
 from jobinsight.scrape.urls import host_of
+from jobinsight.settings import DEFAULT_USER_AGENT, Settings, get_settings
 
 logger = logging.getLogger("jobinsight.scrape")
 
-DEFAULT_USER_AGENT = "JobInsightETL/0.1 (+https://github.com/jobinsight-etl)"
 _RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.TimeoutException,
     httpx.ConnectError,
@@ -45,8 +44,6 @@ _RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.RemoteProtocolError,
 )
 _MAX_CRAWL_DELAY = 60.0
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,39 +76,21 @@ class FetchSettings:
             raise ValueError("user_agent must not be empty")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> FetchSettings:
-        """Defaults, then ``JOBINSIGHT_SCRAPE_DELAY`` / ``_CONCURRENCY`` / ``JOBINSIGHT_USER_AGENT`` /
-        ``JOBINSIGHT_RESPECT_ROBOTS``, then explicit ``overrides`` (e.g. from flow options)."""
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        if (raw := env.get("JOBINSIGHT_SCRAPE_DELAY", "").strip()) != "":
-            values["delay_seconds"] = _parse_number("JOBINSIGHT_SCRAPE_DELAY", raw, float)
-        if (raw := env.get("JOBINSIGHT_SCRAPE_CONCURRENCY", "").strip()) != "":
-            values["concurrency"] = _parse_number("JOBINSIGHT_SCRAPE_CONCURRENCY", raw, int)
-        if (raw := env.get("JOBINSIGHT_USER_AGENT", "").strip()) != "":
-            values["user_agent"] = raw
-        if (raw := env.get("JOBINSIGHT_RESPECT_ROBOTS", "").strip().lower()) != "":
-            if raw in _TRUE:
-                values["respect_robots"] = True
-            elif raw in _FALSE:
-                values["respect_robots"] = False
-            else:
-                raise ValueError(
-                    f"JOBINSIGHT_RESPECT_ROBOTS must be one of 1/0/true/false/yes/no/on/off, got {raw!r}"
-                )
+    def from_settings(cls, settings: Settings | None = None, **overrides: object) -> FetchSettings:
+        """The validated environment (``JOBINSIGHT_SCRAPE_DELAY`` / ``_CONCURRENCY`` /
+        ``JOBINSIGHT_USER_AGENT`` / ``JOBINSIGHT_RESPECT_ROBOTS``), then explicit ``overrides``
+        (e.g. from flow options; ``None`` values are ignored)."""
+        settings = settings or get_settings()
+        values: dict[str, object] = {
+            "delay_seconds": settings.scrape_delay, "concurrency": settings.scrape_concurrency,
+            "user_agent": settings.user_agent, "respect_robots": settings.respect_robots,
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> FetchSettings:
         """A copy with some settings changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
-
-
-def _parse_number(name: str, raw: str, kind: type[int] | type[float]) -> int | float:
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a {kind.__name__}, got {raw!r}") from None
 
 
 @dataclass(slots=True)

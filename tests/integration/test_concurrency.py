@@ -12,7 +12,7 @@ import time
 import psycopg2
 import pytest
 
-from flows.process import process_flow
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.synthetic import generate_raw_rows
 from tests.sqlutil import sql_rows

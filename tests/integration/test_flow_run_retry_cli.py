@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.process import process_flow
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
 from tests.sqlutil import sql_rows

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.process import process_flow
 from jobinsight.db.raw_upsert import upsert_raw_jobs
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.sources.topcv import parse_listing
 from tests.sqlutil import sql_rows

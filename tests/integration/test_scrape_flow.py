@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.full import full_flow
-from flows.scrape import SCRAPE_COMPLETED, scrape_flow
+from jobinsight.flows.full import full_flow
+from jobinsight.flows.scrape import SCRAPE_COMPLETED, scrape_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.sources.demo_board import DemoBoard, StaticSite
 from tests.sqlutil import sql_rows

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from flows.scrape import scrape_flow
 from jobinsight.db.raw_upsert import TEXT_COLUMNS, upsert_raw_jobs
+from jobinsight.flows.scrape import scrape_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.sources.demo import generate_jobs, render_listing
 from jobinsight.scrape.sources.demo_board import StaticSite

@@ -17,8 +17,8 @@ import pandas as pd
 import psycopg2
 import pytest
 
-from flows.process import process_flow
 from jobinsight.db.raw_upsert import MAX_KEY_BYTES, upsert_raw_jobs
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.transform.batch import transform_batch
 from tests.reliability.conftest import accounted_for, sql_rows

@@ -16,14 +16,14 @@ import psycopg2.errors
 import pytest
 from psycopg2 import sql
 
-from flows.process import process_flow
 from jobinsight.db.admin import with_database
 from jobinsight.db.embedded import data_dir, server_uri, stop_server
 from jobinsight.db.migrate import apply_migrations
 from jobinsight.errors import StatementTimeoutError
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
-from tasks.retry_policy import is_transient
+from jobinsight.tasks.retry_policy import is_transient
 from tests.reliability.conftest import accounted_for, sql_exec, sql_rows, sql_value
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")

@@ -15,11 +15,11 @@ import psycopg2
 import pytest
 from psycopg2 import sql
 
-import flows.process
-from flows.process import process_flow
+import jobinsight.flows.process
 from jobinsight.db.connect import connect
 from jobinsight.db.migrate import apply_migrations
 from jobinsight.errors import explain
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
 from tests.reliability.conftest import cli_env, run_cli, sql_exec, sql_rows
@@ -117,7 +117,7 @@ def test_a_failing_run_never_shows_the_password(monkeypatch: pytest.MonkeyPatch,
         apply_migrations(unreachable)
     monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", unreachable)
     # no task retries (2 + 4 + 8 s of backoff): what is tested is what the failure says
-    monkeypatch.setattr(flows.process, "setup_schema", flows.process.setup_schema.with_options(retries=0))
+    monkeypatch.setattr(jobinsight.flows.process, "setup_schema", jobinsight.flows.process.setup_schema.with_options(retries=0))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(Exception) as in_flow:
         process_flow.with_options(retries=0)(PipelineOptions(pipeline_mode="processOnly"))

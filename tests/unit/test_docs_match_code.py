@@ -7,14 +7,18 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from jobinsight.cli import app
-from jobinsight.config import ENV_VARS
+from jobinsight.settings import markdown_table
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
-def test_every_environment_variable_is_documented() -> None:
-    missing = [name for name in ENV_VARS if f"`{name}`" not in README]
-    assert missing == []
+def test_the_configuration_table_is_the_settings_model() -> None:
+    """The README's table between the markers is exactly what the settings model generates
+    (regenerate it with ``python -m jobinsight.settings``)."""
+    start, end = "<!-- settings-table:start -->\n", "\n<!-- settings-table:end -->"
+    assert start in README and end in README
+    documented = README.split(start, 1)[1].split(end, 1)[0]
+    assert documented == markdown_table()
 
 
 def test_every_cli_command_is_documented() -> None:

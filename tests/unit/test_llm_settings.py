@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from jobinsight.enrich.settings import ENV_DEFAULTS, LlmConfigError, LlmSettings
+from jobinsight.enrich.settings import LlmConfigError, LlmSettings
+from jobinsight.settings import Settings, env_names
 
 KEY = "sk-unit-0123456789abcdef0123456789"
 BASE = {"JOBINSIGHT_LLM_BASE_URL": "https://llm.example.test/v1/", "JOBINSIGHT_LLM_MODEL": "gpt-test"}
@@ -33,7 +34,7 @@ def test_defaults_and_overrides() -> None:
         60, 60_000, 1_000, 5_000, 60.0)
     for name in ("JOBINSIGHT_LLM_RPM", "JOBINSIGHT_LLM_TPM", "JOBINSIGHT_LLM_RUN_QUOTA", "JOBINSIGHT_LLM_DAILY_QUOTA",
                  "JOBINSIGHT_LLM_TIMEOUT"):
-        assert ENV_DEFAULTS[name][0] in {"60", "60000", "1000", "5000"}
+        assert Settings.model_fields[env_names()[name]].default in {60, 60_000, 1_000, 5_000}
     tuned = LlmSettings.from_env({**BASE, "JOBINSIGHT_LLM_RPM": "500", "JOBINSIGHT_LLM_TPM": "200000",
                                   "JOBINSIGHT_LLM_RUN_QUOTA": "0", "JOBINSIGHT_LLM_DAILY_QUOTA": "20",
                                   "JOBINSIGHT_LLM_TIMEOUT": "12.5", "JOBINSIGHT_LLM_API_KEY": KEY})

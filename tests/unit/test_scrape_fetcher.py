@@ -9,8 +9,10 @@ from email.utils import format_datetime
 
 import pytest
 
-from jobinsight.scrape.fetcher import DEFAULT_USER_AGENT, Fetcher, FetchSettings, fetch_all, parse_retry_after
+from jobinsight.errors import ConfigError
+from jobinsight.scrape.fetcher import Fetcher, FetchSettings, fetch_all, parse_retry_after
 from jobinsight.scrape.sources.demo_board import DemoBoard, StaticSite
+from jobinsight.settings import DEFAULT_USER_AGENT, Settings
 
 FAST = FetchSettings(delay_seconds=0, backoff_base=0.01, max_backoff=0.05, max_retries=4)
 
@@ -195,15 +197,15 @@ def test_settings_from_env_and_validation():
         "JOBINSIGHT_USER_AGENT": "MyCrawler/1.0",
         "JOBINSIGHT_RESPECT_ROBOTS": "false",
     }
-    s = FetchSettings.from_env(env)
+    s = FetchSettings.from_settings(Settings.from_environ(env))
     assert (s.delay_seconds, s.concurrency, s.user_agent, s.respect_robots) == (
         2.5,
         4,
         "MyCrawler/1.0",
         False,
     )
-    assert FetchSettings.from_env(env, concurrency=1).concurrency == 1
-    defaults = FetchSettings.from_env({})
+    assert FetchSettings.from_settings(Settings.from_environ(env), concurrency=1).concurrency == 1
+    defaults = FetchSettings.from_settings(Settings.from_environ({}))
     assert defaults == FetchSettings()
     assert (defaults.concurrency, defaults.delay_seconds, defaults.timeout_seconds, defaults.max_retries) == (
         2,
@@ -212,10 +214,10 @@ def test_settings_from_env_and_validation():
         4,
     )
     assert (defaults.backoff_base, defaults.max_backoff, defaults.respect_robots) == (0.5, 30, True)
-    with pytest.raises(ValueError, match="JOBINSIGHT_SCRAPE_CONCURRENCY"):
-        FetchSettings.from_env({"JOBINSIGHT_SCRAPE_CONCURRENCY": "two"})
-    with pytest.raises(ValueError, match="JOBINSIGHT_RESPECT_ROBOTS"):
-        FetchSettings.from_env({"JOBINSIGHT_RESPECT_ROBOTS": "maybe"})
+    with pytest.raises(ConfigError, match="JOBINSIGHT_SCRAPE_CONCURRENCY"):
+        Settings.from_environ({"JOBINSIGHT_SCRAPE_CONCURRENCY": "two"})
+    with pytest.raises(ConfigError, match="JOBINSIGHT_RESPECT_ROBOTS"):
+        Settings.from_environ({"JOBINSIGHT_RESPECT_ROBOTS": "maybe"})
     with pytest.raises(ValueError):
         FetchSettings(concurrency=0)
     with pytest.raises(ValueError):
