@@ -25,7 +25,7 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import transaction
 from jobinsight.db.migrate import apply_migrations, migrations_fingerprint
 from jobinsight.enrich import LlmRunState, enrich_batch_with_llm
 from jobinsight.metrics import measure
@@ -39,16 +39,12 @@ from jobinsight.transform.batch import transform_batch
 
 def _database_identity(db_url: str) -> str:
     """Distinguishes databases (a dropped and re-created one too) without exposing the URL."""
-    conn = connect(db_url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT (SELECT system_identifier FROM pg_control_system())::text || ':' || d.oid::text "
-                "FROM pg_database d WHERE d.datname = current_database()"
-            )
-            identity = str(cur.fetchone()[0])
-    finally:
-        conn.close()
+    with transaction(db_url) as conn, conn.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT system_identifier FROM pg_control_system())::text || ':' || d.oid::text "
+            "FROM pg_database d WHERE d.datname = current_database()"
+        )
+        identity = str(cur.fetchone()[0])
     return hashlib.sha256(f"{db_url}|{identity}".encode()).hexdigest()[:24]
 
 

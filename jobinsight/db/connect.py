@@ -34,9 +34,13 @@ def connect(url: str, *, application_name: str = "jobinsight") -> psycopg2.exten
 
 
 @contextmanager
-def transaction(url: str) -> Iterator[psycopg2.extensions.connection]:
-    """A connection inside one transaction: commit on success, rollback on error, always closed."""
-    conn = connect(url)
+def transaction(url: str, *, application_name: str = "jobinsight") -> Iterator[psycopg2.extensions.connection]:
+    """A connection inside one transaction: commit on success, rollback on error, always closed.
+
+    The one way product code opens a connection for a unit of work, so no caller can forget
+    the rollback or the close (``with transaction(url) as conn, conn.cursor() as cur: ...``).
+    """
+    conn = connect(url, application_name=application_name)
     try:
         with conn:
             yield conn

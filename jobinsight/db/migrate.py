@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import connect, transaction
 from jobinsight.settings import get_settings
 
 _FILE_RE = re.compile(r"^V(\d{3,})__([A-Za-z0-9_]+)\.sql$")
@@ -160,15 +160,11 @@ def apply_migrations(url: str) -> MigrationReport:
 
 def applied_migrations(url: str) -> list[tuple[int, str, str]]:
     """(version, name, applied_at) of applied migrations; empty when the schema is not set up."""
-    conn = connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute("SELECT to_regclass('jobinsight_monitoring.schema_migrations')")
-            if cur.fetchone()[0] is None:
-                return []
-            cur.execute(
-                "SELECT version, name, applied_at::text FROM jobinsight_monitoring.schema_migrations ORDER BY version"
-            )
-            return list(cur.fetchall())
-    finally:
-        conn.close()
+    with transaction(url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('jobinsight_monitoring.schema_migrations')")
+        if cur.fetchone()[0] is None:
+            return []
+        cur.execute(
+            "SELECT version, name, applied_at::text FROM jobinsight_monitoring.schema_migrations ORDER BY version"
+        )
+        return list(cur.fetchall())

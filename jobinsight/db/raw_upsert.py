@@ -23,7 +23,7 @@ import psycopg2
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import transaction
 
 log = logging.getLogger(__name__)
 
@@ -204,20 +204,16 @@ def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: s
             result.duplicates_collapsed += 1
         latest[key] = row
     rows = list(latest.values())
-    conn = connect(url, application_name="jobinsight-upsert")
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(_CREATE_TEMP)
-            good_rows = _load_temp(cur, rows, bad)
-            if good_rows:
-                cur.execute(_UPSERT)
-                inserted, updated, unchanged, _ = cur.fetchone()
-                result.inserted, result.updated, result.unchanged = int(inserted), int(updated), int(unchanged)
-            if bad:
-                execute_values(cur, _QUARANTINE, [_quarantine_row(rec, reason, run_id) for rec, reason in bad],
-                               template="(%s, %s, %s, %s, %s, %s::jsonb)")
-    finally:
-        conn.close()
+    with transaction(url, application_name="jobinsight-upsert") as conn, conn.cursor() as cur:
+        cur.execute(_CREATE_TEMP)
+        good_rows = _load_temp(cur, rows, bad)
+        if good_rows:
+            cur.execute(_UPSERT)
+            inserted, updated, unchanged, _ = cur.fetchone()
+            result.inserted, result.updated, result.unchanged = int(inserted), int(updated), int(unchanged)
+        if bad:
+            execute_values(cur, _QUARANTINE, [_quarantine_row(rec, reason, run_id) for rec, reason in bad],
+                           template="(%s, %s, %s, %s, %s, %s::jsonb)")
     result.quarantined = len(bad)
     result.quarantine_reasons = sorted({reason for _, reason in bad})
     if bad:

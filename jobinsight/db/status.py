@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import transaction
 from jobinsight.db.migrate import applied_migrations, list_migrations
 from jobinsight.db.resolve import DatabaseTarget
 
@@ -36,13 +36,9 @@ def database_status(target: DatabaseTarget) -> dict[str, Any]:
         "schema_ready": bool(applied_versions) and not [v for v in known if v not in applied_versions],
     }
     if status["schema_ready"]:
-        conn = connect(target.url)
-        try:
-            with conn, conn.cursor() as cur:
-                cur.execute(_COUNTS)
-                raw, processed, unprocessed, failed, staging, quarantined, runs = cur.fetchone()
-        finally:
-            conn.close()
+        with transaction(target.url) as conn, conn.cursor() as cur:
+            cur.execute(_COUNTS)
+            raw, processed, unprocessed, failed, staging, quarantined, runs = cur.fetchone()
         status["counts"] = {
             "raw_jobs": raw,
             "processed": processed,
@@ -56,10 +52,6 @@ def database_status(target: DatabaseTarget) -> dict[str, Any]:
 
 
 def _server_version(url: str) -> str:
-    conn = connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute("SHOW server_version")
-            return str(cur.fetchone()[0])
-    finally:
-        conn.close()
+    with transaction(url) as conn, conn.cursor() as cur:
+        cur.execute("SHOW server_version")
+        return str(cur.fetchone()[0])

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import transaction
 
 _MARK_DEAD = """
     UPDATE jobinsight_monitoring.quarantine q
@@ -57,23 +57,15 @@ def mark_dead_rows(url: str, max_attempts: int) -> list[DeadRow]:
     as dead; returns the rows marked now (ordered by raw id). Idempotent: a second call marks none."""
     if max_attempts < 1:
         raise ValueError("max_attempts: must be at least 1")
-    conn = connect(url, application_name="jobinsight-dead-rows")
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(_MARK_DEAD, {"max_attempts": max_attempts})
-            rows = cur.fetchall()
-    finally:
-        conn.close()
+    with transaction(url, application_name="jobinsight-dead-rows") as conn, conn.cursor() as cur:
+        cur.execute(_MARK_DEAD, {"max_attempts": max_attempts})
+        rows = cur.fetchall()
     dead = [DeadRow(int(r[0]), int(r[1]), r[2], r[3], int(r[4]), r[5], r[6], r[7]) for r in rows]
     return sorted(dead, key=lambda d: d.raw_id)
 
 
 def count_dead_rows(url: str) -> int:
     """How many process-quarantine entries are dead in total (this run's and earlier ones)."""
-    conn = connect(url)
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(_COUNT_DEAD)
-            return int(cur.fetchone()[0])
-    finally:
-        conn.close()
+    with transaction(url) as conn, conn.cursor() as cur:
+        cur.execute(_COUNT_DEAD)
+        return int(cur.fetchone()[0])

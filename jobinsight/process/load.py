@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg2 import sql
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import transaction
 from jobinsight.errors import StatementTimeoutError, is_statement_timeout
 from jobinsight.process.claims import Claim, release_claim
 
@@ -51,9 +51,8 @@ def load_batch(url: str, claim: Claim) -> pd.DataFrame:
         mode=sql.Literal(claim.mode), max_attempts=sql.Literal(claim.max_attempts),
     )
     buffer = io.BytesIO()
-    conn = connect(url, application_name="jobinsight-load")
     try:
-        with conn, conn.cursor() as cur:
+        with transaction(url, application_name="jobinsight-load") as conn, conn.cursor() as cur:
             cur.copy_expert(statement.as_string(conn), buffer)
     except psycopg2.errors.QueryCanceled as exc:
         if not is_statement_timeout(exc):
@@ -65,8 +64,6 @@ def load_batch(url: str, claim: Claim) -> pd.DataFrame:
             "next run. Lower --batch-size / ETL_BATCH_SIZE, or raise statement_timeout for this database "
             "(ALTER DATABASE ... SET statement_timeout = ...)."
         ) from None
-    finally:
-        conn.close()
     return csv_to_frame(buffer.getvalue())
 
 
