@@ -56,7 +56,12 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_the_demo_outside_the_checkout
     env = _clean_env(tmp_path)
     dist, outside = tmp_path / "dist", tmp_path / "elsewhere"
     outside.mkdir()
-    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(REPO)], outside, env)
+    # built from a copy: setuptools leaves build/ behind, and a stale build/ in the checkout
+    # could smuggle deleted modules into the wheel
+    source = tmp_path / "source"
+    shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache"))
+    _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(source)], outside, env)
     wheels = list(dist.glob("jobinsight_etl-*.whl"))
     assert len(wheels) == 1
 

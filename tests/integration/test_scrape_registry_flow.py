@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.scrape import scrape_flow
+from jobinsight.flows.scrape import scrape_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.registry import registered
 from jobinsight.scrape.sources.demo_board import StaticSite
