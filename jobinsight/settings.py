@@ -225,12 +225,36 @@ def _default_text(field: str, info: Any) -> str:
     return str(info.default)
 
 
+def _allowed_text(field: str, info: Any) -> str:
+    """What values the model accepts, from its type and constraints (the README's "allowed")."""
+    kind = info.annotation
+    if field in _SECRET_FIELDS:
+        return "text (secret, never printed)"
+    if kind is bool:
+        return "true / false (also 1/0, yes/no, on/off)"
+    if kind in (int, float):
+        bounds = []
+        for item in info.metadata:
+            for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+                if getattr(item, attr, None) is not None:
+                    bounds.append(f"{sign} {getattr(item, attr):,}".replace(",", "_"))
+        noun = "integer" if kind is int else "finite number"
+        return f"{noun} {', '.join(bounds)}".strip()
+    if "Path" in str(kind):
+        return "folder"
+    if field == "llm_base_url":
+        return "http(s) URL; only together with `JOBINSIGHT_LLM_MODEL`"
+    if field == "llm_model":
+        return "text; only together with `JOBINSIGHT_LLM_BASE_URL`"
+    return "text"
+
+
 def markdown_table() -> str:
     """The README's configuration table, generated from the model (a unit test compares them)."""
-    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    lines = ["| variable | default | allowed | meaning |", "|---|---|---|---|"]
     for var, field in env_names().items():
         info = Settings.model_fields[field]
-        lines.append(f"| `{var}` | {_default_text(field, info)} | {info.description} |")
+        lines.append(f"| `{var}` | {_default_text(field, info)} | {_allowed_text(field, info)} | {info.description} |")
     return "\n".join(lines)
 
 
