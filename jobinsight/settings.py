@@ -15,7 +15,9 @@ every command, ``--help`` included.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -171,12 +173,23 @@ def env_names() -> dict[str, str]:
     return {str(info.validation_alias): name for name, info in Settings.model_fields.items()}
 
 
-def get_settings() -> Settings:
-    """The current settings, read from the environment now (cheap: a few hundred µs).
+_ENV_NAMES = tuple(env_names())
 
-    Not cached: the CLI's ``--database-url`` and tests change the environment between calls.
+
+def get_settings() -> Settings:
+    """The current settings, as the environment says now.
+
+    Follows the environment (the CLI's ``--database-url`` and tests change it between calls), but
+    parses each distinct set of values once: PipelineOptions' defaults call this per field.
     Raises :class:`ConfigError` (one paragraph per bad variable) when a value is invalid.
     """
+    return _settings_for(tuple(os.environ.get(name) for name in _ENV_NAMES))
+
+
+@lru_cache(maxsize=16)
+def _settings_for(values: tuple[str | None, ...]) -> Settings:
+    """``Settings()`` (pydantic-settings reads the environment) for one snapshot of the values."""
+    del values  # the cache key; Settings() reads the same values from os.environ
     try:
         return Settings()
     except ValidationError as exc:
