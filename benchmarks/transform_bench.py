@@ -96,6 +96,7 @@ def build_pools() -> dict[str, list]:
     detail = _detail_rows()
     postings: list[tuple] = [
         (c["title"], c["company"], c["salary"], c["location"], c["detail"], c["skills"], None) for c in cards
+        if c["title"]  # a card whose title has no tooltip attribute gives no title: not a posting template
     ]
     if detail is not None:
         for row in detail.itertuples(index=False):

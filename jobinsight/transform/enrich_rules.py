@@ -36,7 +36,14 @@ from jobinsight.transform.capabilities import merge_capabilities
 from jobinsight.transform.job_family import decide_family, family_parts_from_hits, skill_families
 from jobinsight.transform.languages import languages_from_matches, merge_languages
 from jobinsight.transform.rules import Hit, MultiRules, Tokens, labels_of, tokens_of
-from jobinsight.transform.seniority import seniority_from_matches, seniority_from_text
+from jobinsight.transform.occupation import isco_code
+from jobinsight.transform.seniority import (
+    experience_months,
+    seniority_from_experience,
+    seniority_from_matches,
+    seniority_from_rank,
+    seniority_from_text,
+)
 from jobinsight.transform.skills import (
     TAXONOMY_VERSION,
     extract_hard_skills,
@@ -60,6 +67,7 @@ __all__ = [
     "enrich",
     "enrich_tuple",
     "raw_title_languages",
+    "raw_title_seniority",
     "skills_features",
     "skills_features_from_text",
     "text_features",
@@ -68,7 +76,7 @@ __all__ = [
 
 ENRICHMENT_SOURCE = "rules"
 # Bump the leading number whenever a rule changes; the taxonomy version is appended.
-ENRICHMENT_VERSION = f"rules-1.t{TAXONOMY_VERSION}"
+ENRICHMENT_VERSION = f"rules-2.t{TAXONOMY_VERSION}"
 
 _PHRASE_WORDS = 4  # an unknown posted "skill" with this many words is probably several skills
 
@@ -83,6 +91,7 @@ class Enrichment:
     work_mode: str
     languages_required: list[dict[str, str | None]]
     capabilities: list[str]
+    occupation_isco: str | None = None
     enrichment_source: str = ENRICHMENT_SOURCE
     enrichment_version: str = ENRICHMENT_VERSION
 
@@ -96,6 +105,7 @@ class EnrichmentTuple(NamedTuple):
     work_mode: str
     languages_required: tuple[tuple[str, str | None], ...]
     capabilities: tuple[str, ...]
+    occupation_isco: str | None = None
 
 
 class TitleFeatures(NamedTuple):
@@ -172,7 +182,7 @@ def title_features(title: str | None) -> TitleFeatures:
     return TitleFeatures(
         skills,
         tuple(skill_families(skills)),
-        family_parts_from_hits(grouped),
+        family_parts_from_hits(grouped, tokens.lower),
         seniority_from_matches(text, _matches(tokens, grouped.get("seniority"))),
         modes_from_labels(labels_of(grouped.get("work_mode", ()))),
         languages_from_matches(text, _matches(tokens, grouped.get("language"))) if "language" in grouped else (),
@@ -248,10 +258,20 @@ def text_features(requirements: str | None, description: str | None) -> TextFeat
     )
 
 
-@lru_cache(maxsize=4096)
-def _level_seniority(level: str | None) -> str | None:
-    text = clean_text(level)
+@lru_cache(maxsize=65_536)
+def raw_title_seniority(title: str | None) -> str | None:
+    """The level a *raw* title states, for titles whose cleaned form states none.
+
+    ``clean_title`` drops hiring decorations, and some carry the level ("Cơ Hội Cho Các Bạn
+    Fresher", "Tuyển Sinh Viên Mới Ra Trường").
+    """
+    text = clean_text(title)
     return seniority_from_text(text) if text else None
+
+
+@lru_cache(maxsize=4096)
+def _experience_months(experience: str | float | int | None) -> float | None:
+    return experience_months(experience)
 
 
 @lru_cache(maxsize=4096)
@@ -267,10 +287,16 @@ def combine(
     work_type: str | None = None,
     category: str | None = None,
     title_languages: tuple[tuple[str, str | None], ...] | None = None,
+    title_seniority: str | None = None,
+    experience: str | float | None = None,
+    clean_title_text: str | None = None,
 ) -> EnrichmentTuple:
     """Merge pre-computed evidence into the labels (cheap: list operations only).
 
-    ``title_languages`` (from :func:`raw_title_languages`) replaces the cleaned title's languages.
+    ``title_languages`` (from :func:`raw_title_languages`) replaces the cleaned title's languages;
+    ``title_seniority`` (from :func:`raw_title_seniority`) is used when the cleaned title states no
+    level; then the rank (``level``), then the required ``experience`` (text or months).
+    ``clean_title_text`` lets the ISCO code read skill-level nouns ("Kỹ Thuật Viên", "Công Nhân").
     """
     skills_normalized = _dedupe((*skills.skills, *title.skills, *text.skills))
     family = decide_family(
@@ -280,13 +306,19 @@ def combine(
         clean_text(category),
         text.family_counts,
     )
+    level_text = clean_text(level)
+    seniority_ = (
+        title.seniority or title_seniority or seniority_from_rank(level_text)
+        or seniority_from_experience(_experience_months(experience)) or "unknown"
+    )
     return EnrichmentTuple(
         skills_normalized,
-        title.seniority or _level_seniority(level) or "unknown",
+        seniority_,
         family,
         _work_type_mode(work_type) or title.work_mode or "unknown",
         merge_languages(title_languages or title.languages, skills.languages, text.languages),
         merge_capabilities(title.capabilities, skills.capabilities, text.capabilities),
+        isco_code(family, seniority_, clean_title_text),
     )
 
 
@@ -306,17 +338,22 @@ def enrich_tuple(
     level: str | None = None,
     work_type: str | None = None,
     category: str | None = None,
+    experience: str | float | None = None,
 ) -> EnrichmentTuple:
     """:func:`enrich` returning the immutable form."""
     raw_title = title if isinstance(title, str) else None
+    cleaned = clean_title(raw_title)
     return combine(
-        title_features(clean_title(raw_title)),
+        title_features(cleaned),
         skills_features(_skills_key(skills)),
         text_features(requirements, description),
         level if isinstance(level, str) else None,
         work_type if isinstance(work_type, str) else None,
         category if isinstance(category, str) else None,
         raw_title_languages(raw_title),
+        raw_title_seniority(raw_title),
+        experience if isinstance(experience, (str, int, float)) else None,
+        cleaned,
     )
 
 
@@ -328,9 +365,10 @@ def enrich(
     level: str | None = None,
     work_type: str | None = None,
     category: str | None = None,
+    experience: str | float | None = None,
 ) -> Enrichment:
     """Rules-based labels for one posting; deterministic and offline."""
-    result = enrich_tuple(title, skills, description, requirements, level, work_type, category)
+    result = enrich_tuple(title, skills, description, requirements, level, work_type, category, experience)
     return Enrichment(
         skills_normalized=list(result.skills_normalized),
         seniority=result.seniority,
@@ -338,4 +376,5 @@ def enrich(
         work_mode=result.work_mode,
         languages_required=[{"language": lang, "level": lvl} for lang, lvl in result.languages_required],
         capabilities=list(result.capabilities),
+        occupation_isco=result.occupation_isco,
     )

@@ -36,7 +36,7 @@ JOB_FAMILIES = (
     "backend", "frontend", "fullstack", "mobile", "data", "ai_ml", "devops", "qa", "security", "embedded",
     "game", "it_support", "erp", "ba_pm", "design", "accounting", "finance", "sales", "marketing", "hr",
     "admin", "customer_service", "engineering", "construction", "manufacturing", "education", "healthcare",
-    "logistics", "legal", "other",
+    "logistics", "legal", "hospitality", "translation", "security_guard", "agriculture", "management", "other",
 )
 
 _TECHS = (r"java", r"php", r"\.net", r"dotnet", r"python", r"golang", r"go", r"node\.?js", r"c#", r"c\+\+", r"ruby",
@@ -51,7 +51,7 @@ _SPECIFIC = PhraseRules(
     namespace="family",
     rules=[
         ("fullstack", ["full[- ]?stack", "fullstack"]),
-        ("backend", ["back[- ]?end", "backend", *_TECH_DEV, rf"lập trình viên\s+{_TECH}",
+        ("backend", [r"kiến trúc\s+(?:phần mềm|hệ thống phần mềm|giải pháp)", "back[- ]?end", "backend", *_TECH_DEV, rf"lập trình viên\s+{_TECH}",
                      rf"lập trình\s+{_TECH}", "api developer", "integration developer", "server[- ]side",
                      "solutions? architect", "software architect", r"kiến trúc sư\s+(?:giải pháp|phần mềm|hệ thống)",
                      "lập trình viên phần mềm", "code backend", r"thiết kế hệ thống\s+(?:phần mềm|thông tin)"]),
@@ -70,7 +70,8 @@ _SPECIFIC = PhraseRules(
                    "prompt engineer"]),
         ("devops", ["devops", "dev ops", "sre", "site reliability", r"cloud\s+(?:engineer|architect|solutions?|migration|ops)",
                     "kubernetes", "platform engineer", "ci/cd", "release engineer", "hạ tầng cloud"]),
-        ("qa", ["tester", "test", "testing", "kiểm thử", "qa", "qc", "quality assurance", "quality control",
+        ("qa", ["quản lý chất lượng", "chất lượng", "kcs", "iqc", "ipqc", "oqc", "fqc", "iso", "qa-qc", "phòng lab", "lab",
+                "thí nghiệm", "kiểm nghiệm", "quality", "tester", "test", "testing", "kiểm thử", "qa", "qc", "quality assurance", "quality control",
                 "kiểm soát chất lượng", "kiểm tra chất lượng", "đảm bảo chất lượng", "sdet", "automation test",
                 "qa/qc"]),
         ("security", ["security", "bảo mật", "an ninh mạng", "an toàn thông tin", "an ninh thông tin", "pentest",
@@ -81,7 +82,7 @@ _SPECIFIC = PhraseRules(
         ("game", [r"game\s+(?:\w+\s+)?(?:designer|design|developer|artist|producer|tester|master|operator|operation|operations)",
                   "lập trình game", "unity", "unreal", "cocos", "vận hành game", "thiết kế game", "kịch bản game",
                   "level designer", "live-?ops", "game community", "game publishing"]),
-        ("it_support", ["it support", "it helpdesk", "helpdesk", "help desk", "hỗ trợ kỹ thuật", "hỗ trợ it",
+        ("it_support", [r"vận hành\s+(?:nền tảng|ứng dụng|hạ tầng)", "it support", "it helpdesk", "helpdesk", "help desk", "hỗ trợ kỹ thuật", "hỗ trợ it",
                         r"kỹ thuật viên\s+(?:it|máy tính|tin học|công nghệ thông tin)", "nhân viên it", "it system",
                         "it admin", "it infrastructure", "system admin", "system administrator", "sysadmin",
                         "quản trị hệ thống", "quản trị mạng", r"network\s+(?:engineer|admin|administrator)",
@@ -96,10 +97,10 @@ _SPECIFIC = PhraseRules(
                  "functional consultant", "netsuite", "salesforce (?:developer|admin|consultant)", "crm consultant"]),
         ("ba_pm", ["business analyst", "phân tích nghiệp vụ", "phân tích hệ thống", "project manager",
                    "quản lý dự án", "quản trị dự án", "project coordinator", "product owner", "product manager",
-                   "scrum master", "pmo", "delivery manager", "comtor", "brse", r"bridge\s+(?:software\s+)?(?:engineer|se)",
+                   "scrum master", "pmo", "delivery manager", "brse", r"bridge\s+(?:software\s+)?(?:engineer|se)",
                    "triển khai phần mềm", "tư vấn triển khai", "implementation", "trợ lý dự án", "điều phối dự án",
                    "quản lý sản phẩm", "phân tích yêu cầu", "system analyst", "it project", "điều phối viên dự án"]),
-        ("design", ["designer", "thiết kế", "design", "đồ họa", "graphic", "ui/ux", "ux/ui", "ui ux", "ux", "ui",
+        ("design", ["edit", "content editor", "thiết kế thời trang", "thiết kế trang sức", "technical designer", "kiến trúc", "designer", "thiết kế", "design", "đồ họa", "graphic", "ui/ux", "ux/ui", "ui ux", "ux", "ui",
                     "video editor", "editor", "dựng phim", "quay dựng", "biên tập video", "edit video", "dựng video",
                     "animator", "animation", "artist", "họa sĩ", "2d", "3d", "vfx", "motion", "photographer",
                     "nhiếp ảnh", "kiến trúc sư", "architect", "nội thất", "interior", "diễn họa", "phối cảnh",
@@ -107,32 +108,48 @@ _SPECIFIC = PhraseRules(
                     r"game\s+(?:\w+\s+)?designer"]),
         ("accounting", ["kế toán", "kiểm toán", "accountant", "accounting", "auditor", "audit", "thuế", "tax",
                         "bookkeeper", "kiểm soát nội bộ", "internal control"]),
-        ("finance", ["tài chính", "finance", "financial", "ngân hàng", "banking", "banker", "tín dụng", "credit",
+        ("finance", ["khách hàng cá nhân", "khách hàng doanh nghiệp", "khcn", "khdn", "quan hệ khách hàng",
+                     "relationship manager", "relationship officer", "cho vay", "tín dụng", "xử lý nợ", "thu hồi nợ",
+                     "đòi nợ", "thu nợ", "debt collection", "collection", "định giá", "thẩm định giá", "bancassurance",
+                     "sản phẩm thẻ", "thẻ tín dụng", "ủy thác", "quản lý tài sản", "wealth", "kế hoạch tài chính",
+                     "tư vấn tài chính", "đại lý bảo hiểm", "tư vấn bảo hiểm", "ngân quỹ", "kho quỹ", "thanh toán quốc tế",
+                     "trade finance", "fp&a", "tài chính", "finance", "financial", "ngân hàng", "banking", "banker", "tín dụng", "credit",
                      "chứng khoán", "securities", "đầu tư", "investment", "bảo hiểm", "insurance", "giao dịch viên",
                      "thẩm định", "quản lý rủi ro", "risk", "treasury", "fp&a", "môi giới chứng khoán", "broker",
                      "actuary", "quan hệ khách hàng cá nhân", "quan hệ khách hàng doanh nghiệp", "hồ sơ tín dụng"]),
-        ("sales", ["kinh doanh", "sales?", "bán hàng", "telesales?", "tư vấn viên", "tư vấn bán hàng",
+        ("sales", ["cửa hàng", "quản lý cửa hàng", "store manager", "shop manager", "siêu thị", "showroom", "điểm bán",
+                   "đại lý", "phát triển đại lý", "thương mại điện tử", "tmđt", "e-commerce", "ecommerce",
+                   "quản lý khu vực", "quản lí khu vực", "quản lí cửa hàng", "area manager", "tư vấn giáo dục", "tư vấn du học", "du học", "bán vé",
+                   "vé máy bay", "chăm sóc điểm bán", "sales engineer", "solution consultant", "tư vấn bảo hành", "kinh doanh", "sales?", "bán hàng", "telesales?", "tư vấn viên", "tư vấn bán hàng",
                    "tư vấn khách hàng", "tư vấn tuyển sinh", "tư vấn giải pháp", r"account\s+(?:manager|executive)",
                    "business development", r"phát triển\s+(?:kinh doanh|thị trường|khách hàng|kd|đối tác)",
                    "presales?", "pre-sales", "khai thác khách hàng", "đại diện thương mại", "cửa hàng trưởng",
-                   "chuyên viên quan hệ khách hàng", "partnership", "bất động sản", "bđs", "thu ngân", "chốt đơn",
+                   "partnership", "bất động sản", "bđs", "thu ngân", "chốt đơn",
                    "cross selling", "key account", "trình dược viên", "merchandiser", "tư vấn phần mềm"]),
-        ("marketing", ["marketing", "truyền thông", "quảng cáo", "content", "seo", "sem", "social media", "brand",
+        ("marketing", ["social commerce", "market research", "nghiên cứu thị trường", "marketing", "truyền thông", "quảng cáo", "content", "seo", "sem", "social media", "brand",
                        "branding", "thương hiệu", "public relations", "ads", "user acquisition", "monetization", "aso",
                        "livestream", "streamer", "kol", "koc", "copywriter", "digital", "media", "sự kiện", "event",
                        "growth", "community", "biên tập viên", "sáng tạo nội dung", "creative", "tiktok", "facebook",
                        "host", "mc", "idol", "nhà sáng tạo", "planner", "ua", "performance"]),
-        ("hr", ["nhân sự", "tuyển dụng", "recruiter", "recruitment", "hr", "human resources?", "c&b",
+        ("hr", ["training & development", "training and development", "employer branding", "quan hệ lao động",
+                "chính sách nhân sự", "talent", "c&b", "hrm", "hành chính - nhân sự", "nhân sự", "tuyển dụng", "recruiter", "recruitment", "hr", "human resources?", "c&b",
                 "talent acquisition", "headhunter", "headhunt", "hrbp", "đào tạo nội bộ", "hành chính nhân sự",
                 "l&d", "tính lương", "payroll"]),
-        ("admin", ["hành chính", "văn phòng", "thư ký", "lễ tân", "receptionist", "văn thư", "nhập liệu",
+        ("admin", ["kiểm duyệt nội dung", "kiểm duyệt", "content moderator", "content moderation", "moderator",
+                   "văn phòng hội đồng quản trị", "thư ký hội đồng", "tạp vụ", "vệ sinh", "cleaner", "housekeeper",
+                   "giúp việc", "hành chính", "văn phòng", "thư ký", "lễ tân", "receptionist", "văn thư", "nhập liệu",
                    "data entry", r"office\s+(?:manager|staff|admin|assistant)", "admin", "trợ lý giám đốc",
                    "trợ lý tổng giám đốc", "trợ lý ban giám đốc", "trợ lý ceo", "secretary", "personal assistant"]),
-        ("customer_service", ["chăm sóc khách hàng", "cskh", r"customer\s+(?:service|support|care|success|experience)",
+        ("customer_service", ["trực tổng đài", "chất lượng dịch vụ", "chất lượng cuộc gọi", "khiếu nại", "trải nghiệm khách hàng",
+                              "cx", "dịch vụ khách hàng", "chăm sóc khách hàng", "cskh", r"customer\s+(?:service|support|care|success|experience)",
                               "call center", "callcenter", "tổng đài", "tổng đài viên", "hỗ trợ khách hàng",
                               "dịch vụ khách hàng", "gia hạn", "hậu mãi", "after[- ]sales?", r"support\s+(?:agent|specialist)",
                               "trực page", "trực fanpage", "chăm sóc học viên", "chăm sóc khách"]),
-        ("engineering", ["kỹ sư điện", r"điện\s+(?:công nghiệp|tự động|dân dụng|lạnh|nhẹ|nước|năng lượng)",
+        ("engineering", ["kỹ sư thiết kế", "design engineer", "service engineer", "field service", "materials engineer", "kỹ thuật nước", "vận hành thiết bị",
+                         "technical manager", "điện công trình", "electrician", "thợ điện", "thợ hàn", "welder",
+                         "bảo trì điện", "sửa chữa", "kỹ thuật viên điện", "lắp ráp điện", "an toàn môi trường",
+                         "sức khỏe - môi trường", "bảo vệ môi trường", "nghiên cứu", "research", "scientist", "lab technician",
+                         "kỹ thuật viên", "kỹ sư điện", r"điện\s+(?:công nghiệp|tự động|dân dụng|lạnh|nhẹ|nước|năng lượng)",
                          r"thiết kế\s+(?:hệ thống\s+)?điện", "cơ điện", "m&e", "mep", "hvac", "cơ khí", "mechanical",
                          "electrical", "tự động hóa", "automation engineer", "plc", "scada", "bảo trì", "bảo dưỡng",
                          "maintenance", "kỹ thuật điện", "viễn thông", "telecom", "môi trường", "xử lý nước",
@@ -143,30 +160,56 @@ _SPECIFIC = PhraseRules(
                          # longer phrases win over the IT ones at the same place
                          r"vận hành hệ thống\s+(?:xử lý|điện|nước|máy|lạnh|pccc|hvac)",
                          r"triển khai hệ thống\s+(?:điện|nước|pccc|camera)"]),
-        ("construction", ["xây dựng", "construction", "kết cấu", "structural", "thi công", r"giám sát\s+(?:thi công|công trình)",
+        ("construction", ["hồ sơ thầu", "hồ sơ dự thầu", "hiện trường", "kỹ thuật hiện trường", "site engineer",
+                          "chỉ huy trưởng", "chỉ huy phó", "shopdrawing", "kinh tế xây dựng", "nội thất thi công",
+                          "công trường", "kiểm soát dự án", "project control", "xây dựng", "construction", "kết cấu", "structural", "thi công", r"giám sát\s+(?:thi công|công trình)",
                           "công trình", "dự toán", "qs", "quantity survey(?:or)?", "shop ?drawing", "cầu đường",
                           r"hạ tầng\s+(?:giao thông|kỹ thuật)", "địa chất", "trắc địa", "bim", "civil", "đấu thầu",
-                          "quy hoạch", r"quản lý dự án\s+xây dựng", "khai triển", "bóc tách", "giám sát"]),
-        ("manufacturing", ["sản xuất", "production", "công nhân", "operator", "vận hành máy", "cnc", "cam",
+                          "quy hoạch", r"quản lý dự án\s+xây dựng", "khai triển", "bóc tách",
+                          r"giám sát\s+(?:mep|m&e|điện|nước|kết cấu|hạ tầng|xây dựng|hiện trường|dự án|cơ điện|pccc|nội thất|an toàn|kỹ thuật)"]),
+        ("manufacturing", ["smt", "industrial engineering", "industrial engineer", "xưởng vụ", "giác sơ đồ", "in ấn",
+                           "máy in", "nhà máy", "plant", "thống kê sản xuất", "production", "lắp ráp", "assembly",
+                           "kỹ thuật may", "rập", "merchandising", "vận hành nấu", "chế biến", "cải tiến", "sản xuất", "production", "công nhân", "operator", "vận hành máy", "cnc", "cam",
                            r"lập trình\s+(?:cnc|cam|máy)", "gia công", "khuôn", "mold", "may mặc", "dệt", "chuyền",
                            "xưởng", "factory", "quản đốc", "đóng gói", r"kỹ sư\s+(?:quy trình|công nghệ|sản xuất)",
                            "process engineer", "industrial engineer", "cơ khí chính xác", "vận hành máy móc",
                            "thực phẩm", "food technology"]),
-        ("education", ["giáo viên", "giảng viên", "teacher", "trợ giảng", "teaching assistant", "gia sư", "tutor",
+        ("education", ["chủ nhiệm lớp", "trợ giảng", "trung tâm toán", "lớp học", "học sinh", "giáo vụ", "giáo viên", "giảng viên", "teacher", "trợ giảng", "teaching assistant", "gia sư", "tutor",
                        "đào tạo", "trainer", "training", "huấn luyện", "giáo dục", "academic", "mentor", "coach",
                        "học thuật", "học vụ", "cố vấn học tập", "giảng dạy", "hướng dẫn sử dụng"]),
-        ("healthcare", ["bác sĩ", "bác sỹ", "doctor", "y tá", "điều dưỡng", "nurse", "dược sĩ", "dược", "pharmacist",
+        ("healthcare", ["kỹ thuật viên xét nghiệm", "kỹ thuật viên y", "hộ sinh", "chăm sóc sức khỏe", "nhà thuốc",
+                        "thiết bị y tế", "phòng khám", "bác sĩ", "bác sỹ", "doctor", "y tá", "điều dưỡng", "nurse", "dược sĩ", "dược", "pharmacist",
                         "pharma", "y tế", "medical", "nha khoa", "dental", "xét nghiệm", "hộ lý", "sức khỏe",
                         "spa", "thẩm mỹ", "vật lý trị liệu", "dinh dưỡng", "chăm sóc sắc đẹp"]),
-        ("logistics", ["logistics", "xuất nhập khẩu", "xnk", "import", "export", "hải quan", "customs", "giao nhận",
+        ("logistics", ["cung ứng", "vật tư", "điều vận", "điều độ", "dispatch", "dispatcher", "freight", "ocean freight",
+                       "air freight", "sea freight", "demand planning", "demand planner", "demand analyst", 
+                       "stock keeper", "stock controller", "kiểm kê", "stock take", "inventory", "quản lý đơn hàng", "đơn hàng", "order management",
+                       "bốc xếp", "bưu cục", "bưu tá", "chuyển phát", "giao vận", "fulfillment", "sourcing", "buyer",
+                       "kho vận", "forwarding", "logistics", "xuất nhập khẩu", "xnk", "import", "export", "hải quan", "customs", "giao nhận",
                        "forwarder", "vận tải", "vận chuyển", "kho", "thủ kho", "warehouse", "supply chain",
                        "chuỗi cung ứng", "mua hàng", "purchasing", "procurement", "thu mua", "lái xe", "tài xế",
                        "driver", "shipper", "giao hàng", "chứng từ", r"điều phối\s+(?:xe|vận tải|đơn hàng|hàng)"]),
-        ("legal", ["pháp chế", "pháp lý", "luật sư", "luật", "legal", "lawyer", "compliance", "tuân thủ",
+        ("hospitality", ["nhà hàng", "khách sạn", "resort", "phục vụ", "phục vụ bàn", "pha chế", "bartender", "barista",
+                         "phụ bếp", "đầu bếp", "bếp", "bếp trưởng", "chef", "cook", "waiter", "waitress", "buồng phòng",
+                         "housekeeping", "đặt phòng", "reservation", "lễ tân khách sạn", "front office", "f&b", "fnb",
+                         "ẩm thực", "tour", "điều hành tour", "tour operator", "hướng dẫn viên", "hướng dẫn viên du lịch",
+                         "tour guide", "du lịch", "travel", "lữ hành", "khu vui chơi", "quán", "cafe", "café", "coffee",
+                         "trà sữa", "bánh", "karaoke", "bar", "sommelier", "concierge", "bellman", "quản lý nhà hàng",
+                         "hotel", "restaurant", "hospitality", "sự kiện - du lịch", "lễ tân nhà hàng"]),
+        ("translation", ["phiên dịch", "phiên dịch viên", "thông dịch", "thông dịch viên", "biên dịch", "biên phiên dịch",
+                         "dịch thuật", "translator", "interpreter", "translation", "comtor", "it comtor"]),
+        ("security_guard", ["bảo vệ", "bảo an", "vệ sĩ", "security guard", "security officer", "nhân viên an ninh",
+                            "an ninh", "bodyguard", "tuần tra"]),
+        ("agriculture", ["nông nghiệp", "chăn nuôi", "thú y", "trồng trọt", "thủy sản", "nuôi trồng", "lâm nghiệp",
+                         "cây trồng", "bảo vệ thực vật", "kỹ sư nông", "nông học", "agronomist", "agriculture",
+                         "veterinary", "farm", "trang trại", "giống cây", "phân bón", "thức ăn chăn nuôi"]),
+        ("legal", ["giải phóng mặt bằng", "bồi thường", "thủ tục pháp lý", "pháp chế", "pháp lý", "luật sư", "luật", "legal", "lawyer", "compliance", "tuân thủ",
                    "công chứng", "sở hữu trí tuệ", "paralegal"]),
     ],
     case_sensitive=[("ba_pm", ["BA", "PM", "PO", "BrSE"]), ("ai_ml", ["AI"]), ("data", ["DA", "BI"]),
-                    ("hr", ["HR", "IT Recruiter"]), ("marketing", ["PR", "UA", "MO"])],
+                    ("hr", ["HR", "IT Recruiter"]), ("marketing", ["PR", "UA", "MO"]),
+                    ("sales", ["ASM", "RSM", "NVKD", "NVBH", "KAM", "BDM", "GT", "MT"]), ("manufacturing", ["IE"]),
+                    ("finance", ["RM", "KHCN", "KHDN"])],
 )
 _GENERIC_SOFTWARE = PhraseRules(
     namespace="family_generic",
@@ -180,15 +223,19 @@ _WEAK = PhraseRules(
         ("game", ["game", "games", "gaming", "esports"]),
         ("mobile", ["mobile", "app", "apps", "ứng dụng"]),
         ("frontend", ["web", "website"]),
-        ("it_support", ["it", "công nghệ thông tin", "hệ thống", "system", "systems", "máy tính", "computer",
+        ("it_support", [r"vận hành\s+(?:nền tảng|ứng dụng|hạ tầng)", "it", "công nghệ thông tin", "hệ thống", "system", "systems", "máy tính", "computer",
                         "công nghệ", "technology", "tech"]),
         ("data", ["analyst", "phân tích", "analytics"]),
         ("ba_pm", ["dự án", "project", "product", "sản phẩm số"]),
         ("admin", ["trợ lý", "assistant", "điều phối", "coordinator", "operations", "vận hành"]),
         ("engineering", ["kỹ thuật viên", "kỹ thuật", "technician", "technical"]),
         ("sales", ["tư vấn", "consultant", "b2b", "b2c", "sale"]),
-        ("backend", ["phần mềm", "software"]),
+        ("backend", ["phần mềm", "software", ".net", "c#", "java", "php", "golang", "python", "ruby", "node.js",
+                     "nodejs", "spring boot", "laravel", "django", "c++"]),
         ("devops", ["cloud"]),
+        ("management", ["giám đốc", "phó giám đốc", "tổng giám đốc", "giám đốc điều hành", "director", "ceo", "coo",
+                        "general manager", "managing director", "chủ tịch", "tổng quản lý", "ban giám đốc",
+                        "quản lý điều hành", "điều hành"]),
     ],
     case_sensitive=[("ai_ml", ["AI"])],
 )
@@ -204,11 +251,15 @@ _CATEGORY_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
     (("duoc", "y te", "benh vien"), "healthcare"),
     (("logistics", "van tai", "xuat nhap khau"), "logistics"),
     (("luat", "phap ly"), "legal"),
-    (("san xuat", "co khi", "det may", "thoi trang", "nong lam"), "manufacturing"),
+    (("san xuat", "co khi", "det may", "thoi trang"), "manufacturing"),
     (("tu dong hoa", "dien tu", "dien lanh", "nang luong", "moi truong", "vien thong", "bao tri"), "engineering"),
     (("it - phan cung", "phan cung"), "embedded"),
     (("ban le", "thuong mai", "bat dong san", "fmcg"), "sales"),
-    (("nha hang", "khach san", "du lich", "cham soc khach hang"), "customer_service"),
+    (("nha hang", "khach san", "du lich", "am thuc", "f&b"), "hospitality"),
+    (("cham soc khach hang", "dich vu khach hang"), "customer_service"),
+    (("bien phien dich", "phien dich", "thong dich", "dich thuat"), "translation"),
+    (("an ninh", "bao ve"), "security_guard"),
+    (("nong nghiep", "nong lam", "chan nuoi", "thuy san", "lam nghiep"), "agriculture"),
     (("hanh chinh",), "admin"),
 )
 
@@ -229,9 +280,40 @@ TITLE_RULES = (_SPECIFIC, _GENERIC_SOFTWARE, _WEAK)
 _TITLE_SCAN = MultiRules(*TITLE_RULES)
 
 
-def family_parts_from_hits(grouped: dict[str, list[Hit]]) -> tuple[str | None, str | None, str | None]:
-    """(specific family, generic noun kind, weak family) from a title's hits by namespace."""
-    specific = first_label(grouped.get("family", ()))
+# Role phrases that name a *function* done in every field ("Quản Lý Dự Án (Hầm - Cầu - Đường)",
+# "Triển Khai Hệ Thống ERP"): a later phrase that names the field decides when there is one.
+_CROSS_DOMAIN = frozenset({
+    ("quản", "lý", "dự", "án"), ("quản", "trị", "dự", "án"), ("project", "manager"), ("project", "management"),
+    ("project", "coordinator"), ("điều", "phối", "dự", "án"), ("triển", "khai", "hệ", "thống"),
+    ("tư", "vấn", "triển", "khai"), ("implementation",),
+})
+
+
+def _specific_family(hits: list[Hit], tokens: tuple[str, ...] | None) -> str | None:
+    if not hits:
+        return None
+    first = hits[0]
+    label = first[3]
+    if tokens is not None:
+        phrase = tuple(tokens[first[0] : first[0] + first[1]])
+        if phrase in _CROSS_DOMAIN:
+            for hit in hits[1:]:
+                if tuple(tokens[hit[0] : hit[0] + hit[1]]) not in _CROSS_DOMAIN and hit[3] != label:
+                    return hit[3]
+        if label == "security" and any(h[3] == "security_guard" for h in hits[1:]):
+            return "security_guard"  # "Security (Nhân Viên Bảo An)" names a guard, not IT security
+    return label
+
+
+def family_parts_from_hits(
+    grouped: dict[str, list[Hit]], tokens: tuple[str, ...] | None = None
+) -> tuple[str | None, str | None, str | None]:
+    """(specific family, generic noun kind, weak family) from a title's hits by namespace.
+
+    ``tokens`` (the title's lower-cased tokens) lets a cross-domain function phrase defer to a
+    later phrase naming the field.
+    """
+    specific = _specific_family(list(grouped.get("family", ())), tokens)
     if specific is not None:
         return specific, None, None
     return None, first_label(grouped.get("family_generic", ())), first_label(grouped.get("family_weak", ()))
@@ -240,7 +322,8 @@ def family_parts_from_hits(grouped: dict[str, list[Hit]]) -> tuple[str | None, s
 @lru_cache(maxsize=65_536)
 def family_from_title(title: str) -> tuple[str | None, str | None, str | None]:
     """(specific family, generic noun kind, weak family) found in a title."""
-    return family_parts_from_hits(_TITLE_SCAN.scan(title)[1])
+    tokens, grouped = _TITLE_SCAN.scan(title)
+    return family_parts_from_hits(grouped, tokens.lower)
 
 
 def skill_families(skills: Sequence[str]) -> list[str]:

@@ -6,7 +6,12 @@ reference pipeline kept only the first city; analysts need every city, spelled o
 job in Hà Nội and HCM counts in both. Canonical names are the provinces as TopCV writes them
 (the 63 provinces before the 2025 merger; the 34 after it are a subset of those names, with
 "Thừa Thiên Huế" now "Huế"). The "(mới)" suffix only marks the post-merger province and is
-dropped. Places outside the list are kept as their trimmed NFC text rather than lost.
+dropped wherever it stands in a list ("Hà Nội, Hồ Chí Minh (mới)"). Places outside the list are
+kept as their trimmed NFC text rather than lost.
+
+Places outside Vietnam (:func:`resolve_place`) are one place, not a list: "New York, NY" is the
+city New York in the region NY of the country US, never the two cities "New York" and "NY".
+"Quốc tế" / "Nước ngoài" (abroad) is no city at all: country ``ZZ`` (see ``countries``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from typing import NamedTuple
+
+from jobinsight.transform.countries import ABROAD, country_code, parse_foreign_place
 from jobinsight.transform.text import clean_text, fold_key, nfc
 
 __all__ = [
@@ -28,6 +36,8 @@ __all__ = [
     "parse_location_pairs",
     "resolve_cities",
     "place_names",
+    "Place",
+    "resolve_place",
 ]
 
 
@@ -56,6 +66,7 @@ def _build_index() -> dict[str, str]:
 _INDEX = _build_index()
 _PREFIX_RE = re.compile(r"^(?:tỉnh|thành\s*phố|tp\s*\.?|t\.p\.?|city\s+of)\s*(?=\S)", re.IGNORECASE)
 _SUFFIX_RE = re.compile(r"\s*[(\[]\s*(?:mới|moi|cũ|cu|new|old)\s*[)\]]\s*$", re.IGNORECASE)
+_ANY_SUFFIX_RE = re.compile(r"\s*[(\[]\s*(?:mới|moi|cũ|cu|new|old)\s*[)\]]", re.IGNORECASE)
 _OTHERS_RE = re.compile(
     r"\s*(?:&|và|\+|and)\s*\d+\s*(?:nơi|noi|địa điểm|dia diem|places?|locations?)(?:\s*(?:khác|khac|others?))?\s*$",
     re.IGNORECASE,
@@ -107,7 +118,7 @@ def _pairs_cached(detail: str) -> tuple[tuple[str, str | None], ...]:
         if unescaped == text:
             break
         text = unescaped
-    text = _TAG_RE.sub("", _TAG_BREAK_RE.sub("\n", text))
+    text = _ANY_SUFFIX_RE.sub("", _TAG_RE.sub("", _TAG_BREAK_RE.sub("\n", text)))
     merged: dict[str, list[str]] = {}
     for raw_line in text.splitlines():
         line = clean_text(_BULLET_RE.sub("", raw_line))
@@ -132,11 +143,42 @@ def parse_location_pairs(detail: str | None) -> list[dict[str, str | None]]:
     return [{"city": city, "detail": det} for city, det in _pairs_cached(nfc(cleaned))]
 
 
+def _joined_provinces(text: str) -> list[str] | None:
+    """Provinces written one after another with spaces only ("Bình Dương Bà Rịa Quảng Ninh"), or None.
+
+    Greedy longest match over words; None unless every word belongs to a known province.
+    """
+    words = text.split()
+    if len(words) < 3:
+        return None
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for j in range(min(len(words), i + 5), i, -1):
+            found = _INDEX.get(fold_key(" ".join(words[i:j])))
+            if found is not None and found in _SINCE_2025:
+                out.append(found)
+                i = j
+                break
+        else:
+            return None
+    return out if len(out) > 1 else None
+
+
 @lru_cache(maxsize=16_384)
 def _cities_cached(location: str) -> tuple[str, ...]:
-    text = _OTHERS_RE.sub("", location)
+    text = _OTHERS_RE.sub("", _ANY_SUFFIX_RE.sub("", location))
     whole = _canonical(text)
-    parts = [whole] if whole else [_name_or_text(p) for p in _SPLIT_RE.split(text)]
+    parts: list[str | None] = [whole] if whole else []
+    if not whole:
+        for piece in _SPLIT_RE.split(text):
+            name = _name_or_text(piece)
+            if name is not None and name not in _SINCE_2025:
+                joined = _joined_provinces(piece)
+                if joined:
+                    parts.extend(joined)
+                    continue
+            parts.append(name)
     out: list[str] = []
     for city in parts:
         if city and city not in out:
@@ -165,3 +207,53 @@ def place_names() -> tuple[str, ...]:
         names.extend(entry["aliases"])
     names.extend(_DISTRICTS)
     return tuple(names)
+
+
+class Place(NamedTuple):
+    """Where a posting is: Vietnamese provinces (canonical), or one foreign city/region; ISO country."""
+
+    cities: tuple[str, ...]
+    region: str | None
+    country: str | None
+
+
+_VN_MARKERS = frozenset({"Toàn Quốc", "Remote"})
+
+
+@lru_cache(maxsize=16_384)
+def _place_cached(location: str) -> Place:
+    cities = _cities_cached(location)
+    if cities and all(c in _SINCE_2025 or c in _VN_MARKERS for c in cities):
+        country = "VN" if any(c != "Remote" for c in cities) else None
+        return Place(tuple(c for c in cities if c != "Toàn Quốc"), None, country)
+    vn = [c for c in cities if c in _SINCE_2025]
+    others = [c for c in cities if c not in _SINCE_2025 and c not in _VN_MARKERS]
+    codes = [country_code(c) for c in others]
+    if others and all(code is not None for code in codes):
+        # "Hà Nội, Nhật Bản" / "Quốc tế": countries named, not cities
+        if vn:
+            return Place(tuple(vn), None, "VN")  # a Vietnamese place first: the posting is in Vietnam
+        foreign = {c for c in codes if c != "VN"}
+        return Place((), None, foreign.pop() if len(foreign) == 1 else ABROAD)
+    if not vn:
+        foreign_place = parse_foreign_place(_ANY_SUFFIX_RE.sub("", location))
+        if foreign_place is not None:
+            city = (foreign_place.city,) if foreign_place.city else ()
+            return Place(city, foreign_place.region, foreign_place.country)
+    return Place(cities, None, "VN" if vn and not others else None)
+
+
+def resolve_place(location: str | None, pairs: list[dict[str, Any]] | None = None) -> Place:
+    """Cities, region and ISO 3166-1 alpha-2 country of a posting's place.
+
+    Vietnamese places: canonical provinces (plus any from ``pairs``), no region, country VN.
+    A foreign place: its one city and region ("New York, NY" -> ("New York",), "NY", "US").
+    "Quốc tế" / "Nước ngoài": no city, country ``ZZ``. Unknown text: kept as cities, country None.
+    """
+    cleaned = clean_text(location)
+    place = _place_cached(cleaned) if cleaned else Place((), None, None)
+    extra = [c for c in resolve_cities(None, pairs) if c not in place.cities]
+    if extra:
+        country = place.country if place.country else ("VN" if all(c in _SINCE_2025 for c in extra) else None)
+        return Place((*place.cities, *extra), place.region, country)
+    return place

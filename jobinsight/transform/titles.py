@@ -22,7 +22,7 @@ from jobinsight.transform.locations import place_names
 from jobinsight.transform.rules import tokens_of, trie_pattern
 from jobinsight.transform.text import clean_text, fold
 
-__all__ = ["clean_title"]
+__all__ = ["clean_title", "title_truncated"]
 
 _W = r"[^\W_]"  # a word character without underscore
 _B = rf"(?<!{_W})"  # word start
@@ -48,6 +48,7 @@ _ATTRACTIVE = (
     r"(?:rất\s+)?(?:hấp\s+dẫn|cạnh\s+tranh|thỏa\s+thuận|thoả\s+thuận|thương\s+lượng|deal|cao|tốt|xứng\s+đáng|khủng|hậu\s+hĩnh|upto|"
     r"up\s+to)(?:\s+(?:cao|(?:theo|với|xứng\s+với)\s+năng\s+lực|và\s+nhiều\s+đãi\s+ngộ))?"
 )
+_PERKS = r"(?:phụ\s+cấp|hoa\s+hồng|thưởng(?:\s+(?:doanh\s+số|kpi|nóng|tháng\s+13))?|kpi|doanh\s+số|%\s*hh|hh)"
 _SALARY = (
     rf"(?:{_SALARY_WORD}\s*:?\s*(?:{_ATTRACTIVE}\s*)?(?:{_QUALIFIER}\s*)?{_AMOUNT}"
     rf"|(?:{_QUALIFIER}\s*)?{_AMOUNT_WITH_UNIT}"
@@ -55,7 +56,10 @@ _SALARY = (
     rf"|(?:\+\s*)?thưởng(?:\s+(?:phụ\s+cấp|hấp\s+dẫn|cao))?"
     rf"|xét\s+tăng\s+lương(?:\s+định\s+kỳ)?|{_ATTRACTIVE}\s+theo\s+năng\s+lực"
     rf"|hỗ\s+trợ\s+(?:chi\s+phí|ăn|nhà\s+ở|chỗ\s+ở|xăng|đi\s+lại|gửi\s+xe|điện\s+thoại|ký\s+túc\s+xá|lương|thu\s+nhập)"
-    rf"(?:\s+{_W}+){{0,8}})"
+    rf"(?:\s+{_W}+){{0,8}}"
+    # a salary word whose amount was cut off or never given: "Thu Nhập Từ (Phụ Cấp)", "Lương Cứng + Phụ Cấp"
+    rf"|{_SALARY_WORD}(?:\s*{_QUALIFIER})?(?:\s*(?:\+|&|và)?\s*{_PERKS})*"
+    rf"|(?:\+\s*)?{_PERKS}(?:\s*(?:\+|&|và|,)\s*{_PERKS})*)"
 )
 _EXPERIENCE = (
     r"(?:yêu\s+cầu\s+|ưu\s+tiên\s+)?(?:(?:tối\s+thiểu|tối\s+thiếu|ít\s+nhất|trên|từ|hơn|có|tối\s+đa|dưới)\s+)?"
@@ -115,6 +119,7 @@ _HAS_WORD_RE = re.compile(rf"{_W}{{2,}}|[A-Za-z]")
 _DECOR_START_WORDS = frozenset(
     """mức lương thu income salary upto up lên đến tới từ trên tối hơn khoảng rất hấp cạnh thỏa thoả thương deal
     cao tốt xứng khủng hậu nhiều đãi phúc chế thưởng xét hỗ yêu ưu ít có dưới không chưa cần kinh fresher junior
+    phụ hoa kpi doanh hh %
     middle senior chỉ tuyển nam nữ bắt nộp nhận gửi nghỉ làm full part bao đào data all mộc gấp hot urgent
     urgently đi địa khu công tại quận huyện phường xã thị tp thành kcn kcx tỉnh q p hcm hn tphcm việt toàn miền
     yoe chủ thứ t7 cn cơ""".split()
@@ -189,11 +194,23 @@ def _cut_tail(part: str, *, first: bool) -> str:
 
 
 _HEAD_URGENCY_RE = re.compile(rf"^\s*(?:(?:{_URGENCY}){_E}\s*[:!\-–|]*\s*)+", re.IGNORECASE)
+# "Tuyển Dụng Nhân Viên CSKH" advertises that the employer hires: the role is what follows. Only
+# cut before a word naming a person, so "Tuyển Dụng Nhân Sự" (a recruiter's job) stays.
+_HEAD_HIRING_RE = re.compile(
+    r"^\s*(?:tuyển\s+dụng|cần\s+tuyển|tuyển|we\s*(?:'|’)?re\s+hiring|we\s+are\s+hiring|hiring)\s*[:!\-–|]*\s*"
+    r"(?=(?:\d+\s+)?(?:nhân\s+viên|nv|chuyên\s+viên|cv|kỹ\s+sư|kỹ\s+thuật\s+viên|ktv|giáo\s+viên|giảng\s+viên"
+    r"|công\s+nhân|lao\s+động|thực\s+tập\s+sinh|tts|cộng\s+tác\s+viên|ctv|lái\s+xe|tài\s+xế|kế\s+toán|bảo\s+vệ|tạp\s+vụ"
+    r"|phục\s+vụ|đầu\s+bếp|trưởng|phó|quản\s+lý|giám\s+đốc|trợ\s+lý|thư\s+ký|lễ\s+tân|thợ|dược\s+sĩ|bác\s+sĩ"
+    r"|điều\s+dưỡng|sales|senior|junior|intern|fresher|developer|engineer)\b)",
+    re.IGNORECASE,
+)
 
 
 def _cut_head(part: str) -> str:
-    """Drop leading urgency words ("Tuyển Gấp Nhân Viên …", "HOT: …")."""
+    """Drop leading urgency and hiring words ("Tuyển Gấp Nhân Viên …", "HOT: …", "Tuyển Dụng Kế Toán")."""
     m = _HEAD_URGENCY_RE.match(part)
+    part = part[m.end() :] if m and m.end() < len(part) else part
+    m = _HEAD_HIRING_RE.match(part)
     return part[m.end() :] if m and m.end() < len(part) else part
 
 
@@ -242,7 +259,7 @@ def _joiner(sep: str) -> str:
 _NEEDS_WORK_CHARS_RE = re.compile(r"[\d(\[{【|_+$]|\s[-–—/]|[-–—/]\s")
 _NEEDS_WORK_WORDS = frozenset(
     """mức lương thu income salary upto up lên tại đi nhận tuyển cần gấp hot urgent urgently ít không yêu từ trên
-    tối có nghỉ chỉ bắt khu hỗ full part làm full-time part-time fulltime parttime new""".split()
+    tối có nghỉ chỉ bắt khu hỗ full part làm full-time part-time fulltime parttime new phụ hoa thưởng hiring we""".split()
 )
 
 
@@ -266,9 +283,24 @@ def _clean_cached(title: str) -> str:
     return result if _HAS_WORD_RE.search(result) else (_tidy(title) or title)
 
 
+# Listings cut long titles and append an ellipsis ("Nhân Viên Kinh Doanh Phần Mềm Thu Nhập Từ...").
+_TRUNCATED_RE = re.compile(r"(?:\.{3,}|…)\s*$")
+
+
+def title_truncated(text: str | None) -> bool:
+    """True when the board cut the title short (it ends in "..." or "…")."""
+    return isinstance(text, str) and _TRUNCATED_RE.search(text) is not None
+
+
 def clean_title(text: str | None) -> str | None:
-    """Role title without decorations; None for missing/blank input, never an empty string."""
+    """Role title without decorations; None for missing/blank input, never an empty string.
+
+    A trailing ellipsis (a title the listing truncated, see :func:`title_truncated`) is dropped
+    first, so the role is not spelled differently because a board cut it.
+    """
     cleaned = clean_text(text)
     if cleaned is None:
         return None
+    if cleaned.endswith(("...", "…")):
+        cleaned = _TRUNCATED_RE.sub("", cleaned).rstrip() or cleaned
     return _clean_cached(cleaned)

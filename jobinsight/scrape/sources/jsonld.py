@@ -425,6 +425,8 @@ def format_salary(
     """Salary text in TopCV's shapes: ``"15 - 20 triệu"``, ``"1,000 - 2,000 USD /tháng"``, ``"Từ 900 USD"``."""
     if low is None and high is None:
         return None
+    if low is not None and high is not None and low > high:
+        low, high = high, low  # some boards swap minValue and maxValue
     cur = (currency or "").strip().upper()
     period = (unit or "").strip().upper()
     suffix = _UNIT_SUFFIX.get(period, "")
