@@ -61,7 +61,7 @@ COLUMNS: tuple[StagingColumn, ...] = (
     StagingColumn("source", _TEXT, "raw", "the job board (registry name), part of the key", nullable=False),
     StagingColumn("job_id", _TEXT, "raw", "the board's id of the posting, part of the key", nullable=False),
     StagingColumn("title", _TEXT, "raw", "the title as the board shows it"),
-    StagingColumn("job_url", _TEXT, "raw", "link to the posting"),
+    StagingColumn("job_url", _TEXT, "raw", "link to the posting (a doubled prefix repaired; raw keeps the original)"),
     StagingColumn("company_name", _TEXT, "raw", "the employer as the board shows it"),
     StagingColumn("company_url", _TEXT, "raw", "link to the employer's page"),
     StagingColumn("salary", _TEXT, "raw", "salary text as shown ('15 - 20 triệu', 'Thoả thuận')"),
@@ -96,6 +96,17 @@ COLUMNS: tuple[StagingColumn, ...] = (
     StagingColumn("capabilities", _JSON, "derived", "capability labels found in the text"),
     StagingColumn("enrichment_source", _TEXT, "derived", "who labelled the row: rules | llm | rules-fallback"),
     StagingColumn("enrichment_version", _TEXT, "derived", "version of the rules / prompt that labelled it"),
+    # V007 (issue 13): data quality
+    StagingColumn("occupation_isco", _TEXT, "derived",
+                  "ISCO-08 sub-major group (2 digits) from family, seniority and title; none for family other"),
+    StagingColumn("country", _TEXT, "derived",
+                  "ISO 3166-1 alpha-2 country of the place (VN for provinces; ZZ = abroad, country not stated)"),
+    StagingColumn("region", _TEXT, "derived", "first-level region of a foreign place (US state, Canadian province, …)"),
+    StagingColumn("salary_suspect", "boolean", "derived",
+                  "monthly salary outside the plausible band (1-1,000 M VND): kept, flagged"),
+    StagingColumn("salary_source", _TEXT, "derived", "posted (the salary field) | text (the description) | none"),
+    StagingColumn("title_truncated", "boolean", "derived", "the board cut the title short (ended in an ellipsis)"),
+    StagingColumn("company_rating", _NUM, "derived", "a review board's star rating, split off the company name"),
     # -- written by the save statement -------------------------------------------------------------
     StagingColumn("processed_at", _TS, "save", "when this row was last written"),
     StagingColumn("run_id", _TEXT, "save", "the process flow run that wrote it"),
@@ -125,10 +136,14 @@ PASSTHROUGH_COLUMNS: tuple[str, ...] = _names("raw")
 DERIVED_COLUMNS: tuple[str, ...] = _names("derived")
 #: What the save step sends to the database by COPY: the row identity and version, then the derived columns.
 SAVED_COLUMNS: tuple[str, ...] = ("raw_id", "content_hash", *DERIVED_COLUMNS)
+#: Raw columns whose staging value the transformer repairs when needed (NULL from Python keeps
+#: the raw value; raw_jobs keeps the original): ``job_url`` with a doubled prefix.
+REPAIRED_COLUMNS: tuple[str, ...] = ("job_url",)
 #: The primary key.
 KEY: tuple[str, ...] = ("source", "job_id")
 
 __all__ = [
-    "BY_NAME", "COLUMNS", "DERIVED_COLUMNS", "KEY", "PASSTHROUGH_COLUMNS", "SAVED_COLUMNS", "STAGING_COLUMNS",
+    "BY_NAME", "COLUMNS", "DERIVED_COLUMNS", "KEY", "PASSTHROUGH_COLUMNS", "REPAIRED_COLUMNS", "SAVED_COLUMNS",
+    "STAGING_COLUMNS",
     "StagingColumn", "TABLE", "VIEW", "VIEW_COLUMNS",
 ]

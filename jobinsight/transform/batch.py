@@ -15,6 +15,12 @@ in any text, or a value whose transformation raises is moved to ``quarantined`` 
 reason (for an exception: its class and message), and every other row goes through. An
 unparseable salary is ``unknown`` and an unparseable deadline is NaT - both normal outcomes,
 counted in ``stats``, not errors.
+
+Detail-page context (rank, category, required experience) comes from the raw columns
+``job_level`` / ``job_category`` / ``experience`` when the frame has them, else from the payload
+keys ``level`` / ``category`` / ``experience``. A posting with no structured salary gets the
+salary its description states, marked ``salary_source = 'text'``. ``stats`` carries the
+coverage figures the run summary shows (seniority known, family known, ISCO code, country).
 """
 
 from __future__ import annotations
@@ -30,8 +36,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from jobinsight.staging_schema import PASSTHROUGH_COLUMNS, STAGING_COLUMNS
-from jobinsight.transform.companies import standardize_company
+from jobinsight.staging_schema import PASSTHROUGH_COLUMNS, REPAIRED_COLUMNS, STAGING_COLUMNS
+from jobinsight.transform.companies import split_company_rating, standardize_company
 from jobinsight.transform.deadline import VN_TZ, parse_deadline_spec
 from jobinsight.transform.enrich_rules import (
     ENRICHMENT_SOURCE,
@@ -41,21 +47,26 @@ from jobinsight.transform.enrich_rules import (
     NO_TITLE_FEATURES,
     combine,
     raw_title_languages,
+    raw_title_seniority,
     skills_features_from_text,
     text_features,
     title_features,
 )
-from jobinsight.transform.locations import parse_location_pairs, resolve_cities
-from jobinsight.transform.salary import parse_salary
-from jobinsight.transform.titles import clean_title
+from jobinsight.transform.locations import parse_location_pairs, resolve_place
+from jobinsight.transform.salary import SalaryParse, parse_salary, salary_from_text
+from jobinsight.transform.titles import clean_title, title_truncated
+from jobinsight.transform.urls import repair_url
 
-__all__ = ["BatchOutcome", "STAGING_COLUMNS", "STATS_KEYS", "transform_batch"]
+__all__ = ["BatchOutcome", "REPAIRED_COLUMNS", "STAGING_COLUMNS", "STATS_KEYS", "transform_batch"]
 
 STATS_KEYS = (
     "rows_in", "rows_out", "quarantined", "salary_parsed", "salary_unknown", "deadline_parsed",
-    "deadline_unparsed", "locations_resolved", "skills_rows",
+    "deadline_unparsed", "locations_resolved", "skills_rows", "seniority_known", "family_known", "isco_filled",
+    "country_known", "salary_suspect", "salary_from_text", "title_truncated",
 )
-_PAYLOAD_KEYS = ("description", "requirements", "level", "work_type", "category")
+_PAYLOAD_KEYS = ("description", "requirements", "level", "work_type", "category", "experience")
+# Raw detail-page columns (issue 12) that take precedence over the payload keys of the same meaning.
+_RAW_CONTEXT_COLUMNS = {"level": "job_level", "category": "job_category", "experience": "experience"}
 _TEXT_COLUMNS = tuple(c for c in (*PASSTHROUGH_COLUMNS, "payload") if c not in ("verified_employer", "crawled_at"))
 _END_OF_DAY = pd.Timedelta(hours=23, minutes=59, seconds=59)
 
@@ -294,10 +305,20 @@ def _enrichment_inputs(work: pd.DataFrame, reasons: _Reasons) -> tuple[pd.Series
     parsed = [p if p is not None else empty for p in parsed]
     field_codes: list[np.ndarray] = []
     field_distinct: list[list[Any]] = []
-    for i in range(len(_PAYLOAD_KEYS)):
+    for i, key in enumerate(_PAYLOAD_KEYS):
         # factorise the field over the distinct payloads, then compose with the payload codes
         codes, distinct = _factorize(_object_array([p[i] for p in parsed]))
-        field_codes.append(codes[payload_codes])
+        codes = codes[payload_codes]
+        raw_column = _RAW_CONTEXT_COLUMNS.get(key)
+        if raw_column is not None and raw_column in work.columns:
+            raw = work[raw_column]
+            present = ~_blank(raw)
+            if present.any():
+                values = _object_array(distinct)[codes]
+                values[present] = raw.to_numpy(dtype=object)[present]
+                values = _object_array([None if v is None or v != v else str(v) for v in values])
+                codes, distinct = _factorize(values)
+        field_codes.append(codes)
         field_distinct.append(distinct)
     return skills_text, field_codes, field_distinct
 
@@ -318,11 +339,45 @@ def _check_declared(out: dict[str, Any]) -> None:
         )
 
 
-_NO_ENRICHMENT = ("[]", "unknown", "other", "unknown", "[]", "[]", 0)
+_NO_ENRICHMENT = ("[]", "unknown", "other", "unknown", "[]", "[]", 0, None)
 
 
-def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOutcome:
-    """Transform a batch of ``raw_jobs`` rows into staging rows (see module docstring)."""
+def _final_salaries(
+    salaries: list[SalaryParse], sal_codes: np.ndarray, desc_codes: np.ndarray, desc_distinct: list[Any],
+    usd_rate: float, fx_rates: tuple[tuple[str, float], ...],
+) -> tuple[list[SalaryParse], list[str | None], np.ndarray]:
+    """Per distinct (posted salary, fallback description): the salary and where it came from.
+
+    A posting whose salary field gives nothing (``unknown``) takes the salary its description
+    states, if any; negotiable stays negotiable (the board said so).
+    """
+    unknown = np.array([s.salary_type == "unknown" for s in salaries], dtype=bool)[sal_codes]
+    none_code = len(desc_distinct) - 1
+    fallback = np.where(unknown & (desc_codes != none_code), desc_codes, -1)
+    key, rows = _combine([sal_codes, fallback + 1])
+    out: list[SalaryParse] = []
+    sources: list[str | None] = []
+    for row in rows.tolist():
+        posted = salaries[sal_codes[row]]
+        found = None
+        if fallback[row] >= 0:
+            found = salary_from_text(desc_distinct[fallback[row]], usd_rate, fx_rates)
+        if found is not None:
+            out.append(found)
+            sources.append("text")
+        else:
+            out.append(posted)
+            sources.append("posted" if posted.salary_type != "unknown" else None)
+    return out, sources, key
+
+
+def transform_batch(
+    df: pd.DataFrame, *, usd_rate: float = 25_000.0, fx_rates: tuple[tuple[str, float], ...] = ()
+) -> BatchOutcome:
+    """Transform a batch of ``raw_jobs`` rows into staging rows (see module docstring).
+
+    ``fx_rates``: VND per unit of other currencies (``salary.parse_fx_rates``), for monthly VND figures.
+    """
     timings: dict[str, float] = {}
     work = df.reset_index(drop=True)
     n = len(work)
@@ -340,7 +395,7 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
 
     with _timed(timings, "salary"):
         sal_codes, sal_distinct = _factorize(_column(work, "salary"))
-        salaries, failures = _map_distinct(sal_distinct, lambda v: parse_salary(v, usd_rate))
+        salaries, failures = _map_distinct(sal_distinct, lambda v: parse_salary(v, usd_rate, fx_rates))
         reasons.add_failures(sal_codes, failures, "salary")
         salaries = [s if s is not None else parse_salary(None) for s in salaries]
         salary_type = _take([s.salary_type for s in salaries], sal_codes)
@@ -352,31 +407,36 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
         title_codes, title_distinct = _factorize(_column(work, "title"))
         titles_clean, failures = _map_distinct(title_distinct, clean_title)
         reasons.add_failures(title_codes, failures, "title")
+        truncated = [title_truncated(t) for t in title_distinct]
+        url_codes, url_distinct = _factorize(_column(work, "job_url"))
+        urls_fixed, failures = _map_distinct(url_distinct, repair_url)
+        reasons.add_failures(url_codes, failures, "job_url")
 
     with _timed(timings, "company"):
         comp_codes, comp_distinct = _factorize(_column(work, "company_name"))
         companies, failures = _map_distinct(comp_distinct, standardize_company)
         reasons.add_failures(comp_codes, failures, "company_name")
+        ratings = [split_company_rating(c)[1] if isinstance(c, str) else None for c in comp_distinct]
 
     with _timed(timings, "location"):
         loc_codes, loc_distinct = _factorize(_column(work, "location"))
         det_codes, det_distinct = _factorize(_column(work, "location_detail"))
         loc_key, loc_rows = _combine([loc_codes, det_codes])
 
-        def locate(row: int) -> tuple[str, str, int]:
+        def locate(row: int) -> tuple[str, str, int, str | None, str | None]:
             pairs = parse_location_pairs(det_distinct[det_codes[row]])
-            cities = resolve_cities(loc_distinct[loc_codes[row]], pairs)
-            return _dumps(pairs), _dumps(cities), len(cities)
+            place = resolve_place(loc_distinct[loc_codes[row]], pairs)
+            return _dumps(pairs), _dumps(list(place.cities)), len(place.cities), place.country, place.region
 
         located, failures = _map_distinct(loc_rows.tolist(), locate)
         reasons.add_failures(loc_key, failures, "location")
-        located = [v if v is not None else ("[]", "[]", 0) for v in located]
+        located = [v if v is not None else ("[]", "[]", 0, None, None) for v in located]
 
     with _timed(timings, "enrichment"):
         skills_text, field_codes, field_distinct = _enrichment_inputs(work, reasons)
         sk_codes, sk_distinct = _factorize(skills_text)
-        desc_codes, req_codes, level_codes, wt_codes, cat_codes = field_codes
-        _, _, level_distinct, wt_distinct, cat_distinct = field_distinct
+        desc_codes, req_codes, level_codes, wt_codes, cat_codes, exp_codes = field_codes
+        _, _, level_distinct, wt_distinct, cat_distinct, exp_distinct = field_distinct
         # Evidence per distinct input: cleaned titles repeat far more than raw ones...
         clean_codes_of: dict[Any, int] = {}
         clean_per_raw = np.array([clean_codes_of.setdefault(t, len(clean_codes_of)) for t in titles_clean],
@@ -386,6 +446,17 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
         reasons.add_failures(clean_codes, failures, "enrichment (title)")
         raw_langs, failures = _map_distinct(title_distinct, raw_title_languages)
         reasons.add_failures(title_codes, failures, "enrichment (title)")
+        # the level a raw title states, used only when its cleaned form states none
+        def raw_level(i: int) -> str | None:
+            feats = title_feats[clean_per_raw[i]]
+            return None if feats is not None and feats.seniority else raw_title_seniority(title_distinct[i])
+
+        raw_levels, failures = _map_distinct(range(len(title_distinct)), raw_level)
+        reasons.add_failures(title_codes, failures, "enrichment (title)")
+        rawlvl_codes_of: dict[Any, int] = {}
+        rawlvl_codes = np.array([rawlvl_codes_of.setdefault(v, len(rawlvl_codes_of)) for v in raw_levels],
+                                dtype=np.int64)[title_codes]
+        rawlvl_distinct = list(rawlvl_codes_of)
         lang_codes_of: dict[Any, int] = {}
         lang_per_raw = np.array([lang_codes_of.setdefault(v, len(lang_codes_of)) for v in raw_langs], dtype=np.int64)
         lang_codes = lang_per_raw[title_codes]
@@ -399,7 +470,9 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
         )
         reasons.add_failures(text_key, failures, "enrichment (text)")
         # ...then one cheap merge per distinct combination.
-        enr_key, enr_rows = _combine([clean_codes, lang_codes, sk_codes, text_key, level_codes, wt_codes, cat_codes])
+        enr_key, enr_rows = _combine([clean_codes, lang_codes, sk_codes, text_key, level_codes, wt_codes, cat_codes,
+                                      rawlvl_codes, exp_codes])
+        clean_distinct = list(clean_codes_of)
         json_memo: dict[Any, str] = {}
 
         def as_json(value: tuple[Any, ...], languages: bool = False) -> str:
@@ -409,7 +482,7 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
                 text = json_memo[(languages, value)] = _dumps(data)
             return text
 
-        def enrich_row(row: int) -> tuple[str, str, str, str, str, str, int]:
+        def enrich_row(row: int) -> tuple[str, str, str, str, str, str, int, str | None]:
             result = combine(
                 title_feats[clean_codes[row]] or NO_TITLE_FEATURES,
                 skill_feats[sk_codes[row]] or NO_SKILLS_FEATURES,
@@ -418,6 +491,9 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
                 wt_distinct[wt_codes[row]],
                 cat_distinct[cat_codes[row]],
                 lang_distinct[lang_codes[row]],
+                rawlvl_distinct[rawlvl_codes[row]],
+                exp_distinct[exp_codes[row]],
+                clean_distinct[clean_codes[row]],
             )
             return (
                 as_json(result.skills_normalized),
@@ -427,11 +503,18 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
                 as_json(result.languages_required, languages=True),
                 as_json(result.capabilities),
                 len(result.skills_normalized),
+                result.occupation_isco,
             )
 
         enriched, failures = _map_distinct(enr_rows.tolist(), enrich_row)
         reasons.add_failures(enr_key, failures, "enrichment")
         enriched = [e if e is not None else _NO_ENRICHMENT for e in enriched]
+
+    with _timed(timings, "salary"):
+        salaries, salary_sources, sal_codes = _final_salaries(
+            salaries, sal_codes, desc_codes, field_distinct[0], usd_rate, fx_rates
+        )
+        salary_type = _take([s.salary_type for s in salaries], sal_codes)
 
     with _timed(timings, "assemble"):
         ver_codes, ver_distinct = _factorize(_column(work, "verified_employer"))
@@ -449,6 +532,8 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
                 out[name] = rows_of(skills_text)
             elif name == "verified_employer":
                 out[name] = verified[keep]
+            elif name == "job_url":
+                out[name] = _text_take(urls_fixed, url_codes[keep])
             else:
                 out[name] = rows_of(_column(work, name))
         title_k, comp_k, sal_k, loc_k, enr_k = (c[keep] for c in (title_codes, comp_codes, sal_codes, loc_key, enr_key))
@@ -464,11 +549,25 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
         out["location_pairs"] = _text_take([v[0] for v in located], loc_k)
         out["cities"] = _text_take([v[1] for v in located], loc_k)
         city_counts = np.asarray([v[2] for v in located], dtype=np.int64)[loc_key]
+        country_known = np.array([v[3] is not None for v in located], dtype=bool)[loc_key]
         out["due_date"] = rows_of(due)
         for i, name in enumerate(("skills_normalized", "seniority", "job_family", "work_mode",
                                   "languages_required", "capabilities")):
             out[name] = _text_take([e[i] for e in enriched], enr_k)
         skill_counts = np.asarray([e[6] for e in enriched], dtype=np.int64)[enr_key]
+        out["occupation_isco"] = _text_take([e[7] for e in enriched], enr_k)
+        out["country"] = _text_take([v[3] for v in located], loc_k)
+        out["region"] = _text_take([v[4] for v in located], loc_k)
+        suspect_flags = np.array([s.suspect for s in salaries], dtype=bool)
+        out["salary_suspect"] = pd.array(suspect_flags[sal_k], dtype="boolean")
+        out["salary_source"] = _text_take(salary_sources, sal_k)
+        truncated_flags = np.array(truncated, dtype=bool)
+        out["title_truncated"] = pd.array(truncated_flags[title_k], dtype="boolean")
+        out["company_rating"] = _float_take(ratings, comp_k)
+        seniority_known = np.array([e[1] != "unknown" for e in enriched], dtype=bool)[enr_key]
+        family_known = np.array([e[2] != "other" for e in enriched], dtype=bool)[enr_key]
+        isco_known = np.array([e[7] is not None for e in enriched], dtype=bool)[enr_key]
+        from_text = np.array([src == "text" for src in salary_sources], dtype=bool)[sal_codes]
         out["enrichment_source"] = _text_take([ENRICHMENT_SOURCE], np.zeros(len(keep), dtype=np.int64))
         out["enrichment_version"] = _text_take([ENRICHMENT_VERSION], np.zeros(len(keep), dtype=np.int64))
         _check_declared(out)
@@ -489,7 +588,14 @@ def transform_batch(df: pd.DataFrame, *, usd_rate: float = 25_000.0) -> BatchOut
             "salary_unknown": int((~parsed[keep]).sum()),
             "deadline_parsed": int(due_ok[keep].sum()),
             "deadline_unparsed": int((deadline_has_text & ~due_ok)[keep].sum()),
-            "locations_resolved": int((city_counts > 0)[keep].sum()),
+            "locations_resolved": int(((city_counts > 0) | country_known)[keep].sum()),  # a city or a country
             "skills_rows": int((skill_counts > 0)[keep].sum()),
+            "seniority_known": int(seniority_known[keep].sum()),
+            "family_known": int(family_known[keep].sum()),
+            "isco_filled": int(isco_known[keep].sum()),
+            "country_known": int(country_known[keep].sum()),
+            "salary_suspect": int(suspect_flags[sal_codes][keep].sum()),
+            "salary_from_text": int(from_text[keep].sum()),
+            "title_truncated": int(truncated_flags[title_codes][keep].sum()),
         }
     return BatchOutcome(staging=staging, quarantined=quarantined, stats=stats, timings=timings)

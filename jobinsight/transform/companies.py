@@ -13,6 +13,11 @@ Casing decision per word:
   inner capitals (KiotViet, eCharging) are kept, lower-case words are capitalised.
 Words are never edited inside (no substring replacement), so names merely containing "hot" or
 "gấp" are safe.
+
+Review boards append the employer's star rating on its own line ("Tecolote Research\n3.8",
+"Acme Corp\n4.1 ★"): it is split off (:func:`split_company_rating`) so the name groups with the
+same employer elsewhere. Only a rating on its own line (or with a star) is taken: "Web 2.0"
+keeps its number.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from functools import lru_cache
 
 from jobinsight.transform.text import clean_text
 
-__all__ = ["standardize_company", "ACRONYMS"]
+__all__ = ["standardize_company", "split_company_rating", "ACRONYMS"]
 
 ACRONYMS = frozenset(
     """TNHH TMCP CP MTV TM DV XNK SX XD TMDV DVTM SXTM TMSX KD CN VN JSC LLC PLC FPT VNG MSB VNPT EVN
@@ -111,8 +116,27 @@ def _standardize_cached(text: str) -> str | None:
     return " ".join([_case_token(tok, shouting) for tok in tokens])
 
 
+_RATING_RE = re.compile(r"(?:\s*[\r\n]+\s*|\s+)(?P<rating>[0-5](?:[.,]\d)?)\s*(?:★|☆|stars?)?\s*$", re.IGNORECASE)
+
+
+def split_company_rating(text: str | None) -> tuple[str | None, float | None]:
+    """("Tecolote Research\n3.8") -> ("Tecolote Research", 3.8); the name alone when no rating is appended."""
+    if not isinstance(text, str):
+        return None, None
+    m = _RATING_RE.search(text)
+    if m is None:
+        return text, None
+    sep = text[: m.start("rating")][len(text[: m.start()]) :]
+    if "\n" not in sep and "\r" not in sep and not re.search(r"[★☆]|stars?\s*$", text[m.end("rating") :], re.I):
+        return text, None  # "Web 2.0": a number that belongs to the name
+    name = text[: m.start()].rstrip()
+    return (name or None), float(m.group("rating").replace(",", "."))
+
+
 def standardize_company(text: str | None) -> str | None:
-    """Consistently cased, trimmed company name; None for missing/blank input."""
+    """Consistently cased, trimmed company name without an appended rating; None for missing/blank input."""
+    if isinstance(text, str) and ("\n" in text or "★" in text or "star" in text.lower()):
+        text = split_company_rating(text)[0]
     cleaned = clean_text(text)
     if cleaned is None:
         return None

@@ -35,8 +35,8 @@ from jobinsight.transform import capabilities, job_family, languages, seniority,
 from jobinsight.transform.capabilities import merge_capabilities
 from jobinsight.transform.job_family import decide_family, family_parts_from_hits, skill_families
 from jobinsight.transform.languages import languages_from_matches, merge_languages
-from jobinsight.transform.rules import Hit, MultiRules, Tokens, labels_of, tokens_of
 from jobinsight.transform.occupation import isco_code
+from jobinsight.transform.rules import Hit, MultiRules, Tokens, labels_of, tokens_of
 from jobinsight.transform.seniority import (
     experience_months,
     seniority_from_experience,

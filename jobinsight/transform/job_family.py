@@ -182,7 +182,7 @@ _SPECIFIC = PhraseRules(
                         "pharma", "y tế", "medical", "nha khoa", "dental", "xét nghiệm", "hộ lý", "sức khỏe",
                         "spa", "thẩm mỹ", "vật lý trị liệu", "dinh dưỡng", "chăm sóc sắc đẹp"]),
         ("logistics", ["cung ứng", "vật tư", "điều vận", "điều độ", "dispatch", "dispatcher", "freight", "ocean freight",
-                       "air freight", "sea freight", "demand planning", "demand planner", "demand analyst", 
+                       "air freight", "sea freight", "demand planning", "demand planner", "demand analyst",
                        "stock keeper", "stock controller", "kiểm kê", "stock take", "inventory", "quản lý đơn hàng", "đơn hàng", "order management",
                        "bốc xếp", "bưu cục", "bưu tá", "chuyển phát", "giao vận", "fulfillment", "sourcing", "buyer",
                        "kho vận", "forwarding", "logistics", "xuất nhập khẩu", "xnk", "import", "export", "hải quan", "customs", "giao nhận",

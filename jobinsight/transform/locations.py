@@ -21,9 +21,7 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any
-
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from jobinsight.transform.countries import ABROAD, country_code, parse_foreign_place
 from jobinsight.transform.text import clean_text, fold_key, nfc
@@ -51,6 +49,11 @@ PROVINCES: tuple[str, ...] = tuple(p["name"] for p in _DATA["provinces"])
 POST_MERGER_PROVINCES: tuple[str, ...] = tuple(sorted({p["since_2025"] for p in _DATA["provinces"]}))
 _SINCE_2025: dict[str, str] = {p["name"]: p["since_2025"] for p in _DATA["provinces"]}
 _DISTRICTS: tuple[str, ...] = tuple(_DATA["districts"])
+_DISTRICT_PREFIX_RE = re.compile(r"^(?:quận|huyện|thị xã|thành phố|tp\.?|phường|xã)\s+", re.IGNORECASE)
+_DISTRICT_NAME_RE = re.compile(r"^(?:quận|huyện|phường|xã|thị\s*xã|thị\s*trấn|q\.|p\.|district|ward)\s*\S", re.IGNORECASE)
+_DISTRICT_KEYS = frozenset(fold_key(d) for d in _DISTRICTS) | frozenset(
+    fold_key(_DISTRICT_PREFIX_RE.sub("", d)) for d in _DISTRICTS
+)
 
 
 def _build_index() -> dict[str, str]:
@@ -179,6 +182,10 @@ def _cities_cached(location: str) -> tuple[str, ...]:
                     parts.extend(joined)
                     continue
             parts.append(name)
+    if any(p in _SINCE_2025 for p in parts):
+        # "Hồ Chí Minh, Bình Thạnh": a district after its province is a detail, not another city
+        parts = [p for p in parts if p in _SINCE_2025 or (
+            fold_key(p or "") not in _DISTRICT_KEYS and not _DISTRICT_NAME_RE.match(p or ""))]
     out: list[str] = []
     for city in parts:
         if city and city not in out:

@@ -62,7 +62,11 @@ class SalaryParse(NamedTuple):
     amount_max: float | None
     salary_min: float | None
     salary_max: float | None
-    suspect: bool = False
+
+    @property
+    def suspect(self) -> bool:
+        """A monthly figure outside :data:`PLAUSIBLE_MONTHLY_M_VND` (kept, but not to be averaged blindly)."""
+        return _suspect(self.salary_min, self.salary_max)
 
 
 UNKNOWN = SalaryParse("unknown", None, None, None, None, None, None)
@@ -293,7 +297,7 @@ def _parse_cached(text: str, usd_rate: float, fx_rates: tuple[tuple[str, float],
             kind, high = "exact", low
     monthly_low = _monthly_millions(low, currency, period, usd_rate, fx_rates)
     monthly_high = _monthly_millions(high, currency, period, usd_rate, fx_rates)
-    return SalaryParse(kind, currency, period, low, high, monthly_low, monthly_high, _suspect(monthly_low, monthly_high))
+    return SalaryParse(kind, currency, period, low, high, monthly_low, monthly_high)
 
 
 def _default_period(first: _Amount, second: _Amount | None, currency: str) -> str:

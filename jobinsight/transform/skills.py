@@ -11,6 +11,15 @@ prefix-trie regex; case-sensitive ones ("React", "Excel", "AI") into a second. T
 ambiguous names (Go, C, R) are "strict": they match only as written and only next to a list
 separator, another skill, or a programming cue ("lập trình", "developer", "language"), so
 "Go to market", "R&D" or "hạng C" are not skills. Longest match wins at each position.
+
+Word-sense guards (precision on real detail text): a skill alias inside a phrase that means
+something else is not a skill - "Khoa học máy tính" (a degree, not Machine Learning), "hóa đơn
+điện tử" (e-invoice, not electronics), "Tour GIT" (group inclusive tour, not Git), "Đóng BHXH"
+(a benefit), "C-level", "Go/No-go", "Unity Ads", "nhằm đảm bảo chất lượng" (a purpose, not QA).
+Fields named as a degree ("Tốt nghiệp chuyên ngành Điện tử, Tự động hóa") are majors, not
+skills: only tools and languages are taken from such a sentence. Posted lists are split at top
+level only ("PLC (e.g., Siemens, Allen Bradley)" gives PLC, Siemens, Allen Bradley), so no
+unbalanced bracket fragment ("Sketchup)", ")") becomes a skill.
 """
 
 from __future__ import annotations
@@ -158,7 +167,73 @@ def _strict_ok(text: str, start: int, end: int) -> bool:
     return _is_skill_word(prev_word) or _is_skill_word(next_word)
 
 
+# Phrases in which a skill alias means something else (matched on lower-cased text).
+_GUARD_RE = re.compile(
+    r"khoa học máy tính|kỹ thuật máy tính|khoa học dữ liệu và trí tuệ|cơ điện tử|điện tử[\s-]+viễn thông"
+    r"|(?:hóa|hoá) đơn điện tử|(?:thanh toán|ví|hợp đồng|chữ ký|giao dịch|thư|sàn giao dịch|cổng|hồ sơ|văn bản|kê khai"
+    r"|biên lai|chứng từ|thương mại|sàn thương mại|bảng|sổ|vé|hải quan) điện tử"
+    r"|(?:tour|khách|đoàn|fit)\s*[/&,-]?\s*git\b|\bgit\s*[/&,-]?\s*(?:fit|tour|khách|đoàn)"
+    r"|(?:đóng|được đóng|tham gia|hưởng|chế độ|đầy đủ|full|mua)\s+(?:đầy đủ\s+)?(?:các\s+)?(?:chế độ\s+)?"
+    r"(?:bhxh|bảo hiểm xã hội|bhyt|bảo hiểm)(?:\s*[,/&-]\s*(?:bhyt|bhtn|bảo hiểm y tế))*"
+    r"|bhxh\s*[,/&-]\s*bhyt|bhxh\s+theo\s+(?:quy định|luật)"
+    r"|\bgo\s*/\s*no[- ]?go\b|\bgo[- ]live\b|\bgo[- ]to[- ]market\b"
+    r"|\bc[- ](?:level|suite)\b|(?:bằng|hạng|loại|nhóm|vitamin|khối)\s+c\b"
+    r"|\bunity\s+(?:ads|analytics)\b"
+    r"|(?:để|nhằm|giúp)\s+(?:đảm bảo|bảo đảm)\s+(?:chất lượng|tuân thủ)"
+    r"|thiết kế giải pháp"
+    r"|xử lý sự cố\s+(?:máy|thiết bị)\s+(?:tiện|phay|cnc|móc|may|in|nén|phát|ép|cắt|hàn|bào|mài)"
+    r"|tự động hóa\s+(?:các\s+)?(?:quá trình|quy trình|công việc|báo cáo|tác vụ)"
+    r"|(?:quy trình|thông tin|vòng|hình thức|kênh) tuyển dụng"
+    r"|giám sát (?:hệ thống )?camera|công cụ tự động hóa|môi trường[^.;]{0,25}kiểm thử"
+    r"|triển khai hệ thống (?:mạng|điện|camera|pccc|cơ điện|điện nhẹ)"
+)
+# A sentence naming degree majors: fields in it are majors, not skills.
+_MAJOR_CUE_RE = re.compile(
+    r"chuyên ngành|các ngành|ngành học|tốt nghiệp[^.;\n]{0,60}?ngành|majors? in|majoring in|degree in"
+    r"|bachelor(?:'s)?(?: degree)? (?:in|of)|graduated? in|cử nhân|kỹ sư ngành"
+)
+_SENTENCE_END_RE = re.compile(r"[.;•\n](?:\s|$)")
+_MAJOR_SPAN = 160
+# Categories of fields of study (kept: languages, frameworks, tools, databases, clouds, CAD...).
+_FIELD_CATEGORIES = frozenset({"engineering", "security", "hr", "ai", "it", "accounting", "finance", "logistics",
+                               "healthcare", "education", "data", "marketing", "construction", "design", "sales",
+                               "business", "pm", "admin", "legal", "embedded", "manufacturing", "language_skill"})
+
+
+def _blocked_spans(lowered: str) -> list[tuple[int, int, bool]]:
+    """(start, end, fields_only) spans: guards block every skill, major sentences block field skills."""
+    spans = [(m.start(), m.end(), False) for m in _GUARD_RE.finditer(lowered)]
+    for cue in _MAJOR_CUE_RE.finditer(lowered):
+        end = _SENTENCE_END_RE.search(lowered, cue.end())
+        stop = min(end.start() if end else len(lowered), cue.end() + _MAJOR_SPAN)
+        spans.append((cue.start(), stop, True))
+    return spans
+
+
+def _is_blocked(spans: list[tuple[int, int, bool]], start: int, end: int, names: tuple[str, ...]) -> bool:
+    for lo, hi, fields_only in spans:
+        if start < hi and end > lo:
+            if not fields_only:
+                return True
+            if all(_INFO[n].category in _FIELD_CATEGORIES for n in names if n in _INFO):
+                return True
+    return False
+
+
 def _matches(text: str, *, hard_only: bool) -> list[tuple[int, int, tuple[str, ...]]]:
+    found = _raw_matches(text, hard_only=hard_only)
+    if not found:
+        return found
+    lowered = text.lower()
+    if len(lowered) != len(text):
+        return found  # offsets would not line up (rare: a character whose lower case is longer)
+    spans = _blocked_spans(lowered)
+    if not spans:
+        return found
+    return [m for m in found if not _is_blocked(spans, m[0], m[1], m[2])]
+
+
+def _raw_matches(text: str, *, hard_only: bool) -> list[tuple[int, int, tuple[str, ...]]]:
     found: list[tuple[int, int, tuple[str, ...]]] = []
     lowered = text.lower()
     matches = _CI_RE.finditer(lowered) if len(lowered) == len(text) else _CI_IGNORECASE_RE.finditer(text)
@@ -224,6 +299,48 @@ def extract_hard_skills(text: str | None) -> list[str]:
 
 _SPLIT_RE = re.compile(r"\s*[,;\n\r\t|•]+\s*")
 _BULLET_RE = re.compile(r"^[\s\-–*·+•]+")
+_SEPARATORS = frozenset(",;\n\r\t|•")
+_OPEN, _CLOSE = "([{", ")]}"
+_GROUP_RE = re.compile(r"[(\[{]([^()\[\]{}]*)[)\]}]")
+_EXAMPLE_RE = re.compile(r"^(?:e\.?\s?g\.?|eg|i\.?e\.?|ví dụ|vd|như|such as|incl\.?|including)[\s:,.]*", re.IGNORECASE)
+_ETC_RE = re.compile(r"[\s,]*(?:etc\.?|v\.v\.?|\.\.\.|…)$", re.IGNORECASE)
+_STRAY_RE = re.compile(r"[()\[\]{}]")
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split a skills text at separators outside brackets ("A (x, y), B" -> "A (x, y)", "B")."""
+    if not any(ch in text for ch in _OPEN):
+        return _SPLIT_RE.split(text)
+    out: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in _SEPARATORS:
+            out.append(text[start:i])
+            start = i + 1
+    out.append(text[start:])
+    return out
+
+
+def _unbracket(item: str) -> list[str]:
+    """"PLC Programming (e.g., Siemens, Allen Bradley)" -> ["PLC Programming", "Siemens", "Allen Bradley"].
+
+    Whatever stays unbalanced ("Sketchup)", "Hive) Etl") loses the stray bracket.
+    """
+    if not any(ch in item for ch in "()[]{}"):
+        return [item]
+    pieces: list[str] = []
+    for m in _GROUP_RE.finditer(item):
+        for inner in re.split(r"\s*[,;/]\s*", _EXAMPLE_RE.sub("", m.group(1).strip())):
+            inner = _ETC_RE.sub("", _EXAMPLE_RE.sub("", inner.strip()))
+            if inner:
+                pieces.append(inner)
+    head = _GROUP_RE.sub(" ", item)
+    out = [head, *pieces]
+    return [" ".join(_STRAY_RE.sub(" ", p).split()) for p in out if _STRAY_RE.sub("", p).strip(" .,;:-")]
 
 
 def _items(skills: list[str] | tuple[str, ...] | str | None) -> list[str]:
@@ -239,14 +356,14 @@ def _items(skills: list[str] | tuple[str, ...] | str | None) -> list[str]:
             except ValueError:
                 parsed = text
             if isinstance(parsed, list):
-                return [x for x in parsed if isinstance(x, str)]
+                return [piece for x in parsed if isinstance(x, str) for piece in _unbracket(x)]
             if parsed is None or isinstance(parsed, dict):
                 return []
             if isinstance(parsed, str):
                 text = parsed.strip()
-        return _SPLIT_RE.split(text)
+        return [piece for item in _split_top_level(text) for piece in _unbracket(item)]
     if isinstance(skills, (list, tuple)):
-        return [x for x in skills if isinstance(x, str)]
+        return [piece for x in skills if isinstance(x, str) for piece in _unbracket(x)]
     return []
 
 

@@ -20,6 +20,7 @@ EXPECTED_COLUMNS = [
     "salary_type", "salary_currency", "salary_period", "salary_amount_min", "salary_amount_max", "location_pairs",
     "cities", "due_date", "skills_normalized", "seniority", "job_family", "work_mode", "languages_required",
     "capabilities", "enrichment_source", "enrichment_version",
+    "occupation_isco", "country", "region", "salary_suspect", "salary_source", "title_truncated", "company_rating",
 ]
 RAW_TEXT = ["source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills", "location",
             "location_detail", "deadline", "last_update", "logo_url", "content_hash", "payload"]
@@ -148,10 +149,10 @@ def test_quarantine_cases() -> None:
 def test_a_raising_transformation_quarantines_only_its_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     real = batch_module.parse_salary
 
-    def flaky(text: str | None, usd_rate: float = 25_000.0):  # type: ignore[no-untyped-def]
+    def flaky(text: str | None, usd_rate: float = 25_000.0, fx_rates=()):  # type: ignore[no-untyped-def]
         if text == "boom":
             raise RuntimeError("salary parser exploded")
-        return real(text, usd_rate)
+        return real(text, usd_rate, fx_rates)
 
     monkeypatch.setattr(batch_module, "parse_salary", flaky)
     rows = [_row(1), _row(2, salary="boom"), _row(3), _row(4, salary="boom"), _row(5, salary="Thoả thuận")]
@@ -248,6 +249,13 @@ def test_stats_count_rows() -> None:
         "deadline_unparsed": 1,  # "asap"; a missing deadline is not a parse failure
         "locations_resolved": 3,  # "Atlantis" is kept as a place of its own
         "skills_rows": 4,  # row 2 still gets "Kế toán tổng hợp" from its title
+        "seniority_known": 0,  # "Kế Toán Tổng Hợp" states no level
+        "family_known": 4,
+        "isco_filled": 4,  # accounting -> ISCO 24
+        "country_known": 3,  # row 3 has no place at all
+        "salary_suspect": 0,
+        "salary_from_text": 0,
+        "title_truncated": 0,
     }
 
 
