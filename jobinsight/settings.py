@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     usd_rate: float = _var(
         "JOBINSIGHT_USD_RATE", "VND per USD used to express USD salaries in millions of VND.",
         default=25_000.0, gt=0, le=10_000_000, allow_inf_nan=False)
+    fx_rates: str | None = _var(
+        "JOBINSIGHT_FX_RATES",
+        "VND per unit of other currencies, e.g. `AUD=16500,EUR=27000`: their salaries get a monthly VND figure "
+        "only when a rate is set (no network lookup).", "(unset: amounts kept in their own currency)",
+        default=None, max_length=2000)
     batch_size: int = _var("ETL_BATCH_SIZE", "Rows per process batch.", default=40_000, ge=1, le=1_000_000)
     timeout_seconds: int = _var(
         "ETL_TIMEOUT", "Timeout of a pipeline run, in seconds.", default=3600, ge=1, le=7 * 86_400)
@@ -129,6 +134,16 @@ class Settings(BaseSettings):
             raise ValueError("must not contain control characters or line breaks")
         return value
 
+    @field_validator("fx_rates")
+    @classmethod
+    def _fx_pairs(cls, value: str | None) -> str | None:
+        """CODE=RATE pairs (checked here so a typo stops the run before any work)."""
+        if value is not None:
+            from jobinsight.transform.salary import parse_fx_rates  # light: re and unicodedata only
+
+            parse_fx_rates(value)
+        return value
+
     @field_validator("llm_base_url")
     @classmethod
     def _http_base(cls, value: str | None) -> str | None:
@@ -162,6 +177,13 @@ class Settings(BaseSettings):
             return cls.model_validate(values)
         except ValidationError as exc:
             raise config_error(exc) from None
+
+    @property
+    def fx_rate_table(self) -> tuple[tuple[str, float], ...]:
+        """``fx_rates`` parsed: ((ISO code, VND per unit), ...), empty when unset."""
+        from jobinsight.transform.salary import parse_fx_rates
+
+        return parse_fx_rates(self.fx_rates)
 
     @property
     def llm_enabled(self) -> bool:

@@ -33,6 +33,7 @@ from jobinsight.options import PhaseMetric
 from jobinsight.process.claims import Claim, claim_batch
 from jobinsight.process.load import load_batch
 from jobinsight.process.save import SaveResult, save_batch
+from jobinsight.settings import get_settings
 from jobinsight.tasks.retry_policy import BACKOFF, RETRIES, retry_on_transient
 from jobinsight.transform.batch import transform_batch
 
@@ -103,7 +104,7 @@ def transform_rows(frame: pd.DataFrame, usd_rate: float, batch_no: int, db_url: 
                    llm_time_budget_s: float | None = None) -> PhaseOutput:
     """Clean and enrich the batch (rules, then the LLM when configured); bad rows are set aside."""
     with measure("python_processing", batch_no) as timer:
-        outcome = transform_batch(frame, usd_rate=usd_rate)
+        outcome = transform_batch(frame, usd_rate=usd_rate, fx_rates=get_settings().fx_rate_table)
         timer.rows_in = len(frame)
         timer.rows_out = len(outcome.staging)
         timer.extra = dict(outcome.stats)

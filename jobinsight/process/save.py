@@ -34,9 +34,10 @@ MAX_SPLITS = 4
 #: Staging columns written from the transformed frame, in order (see jobinsight.staging_schema).
 STAGING_COLUMNS = list(staging_schema.STAGING_COLUMNS)
 #: Staging columns copied as they are from the raw row (taken from the raw table in SQL, not sent back).
-PASSTHROUGH_COLUMNS = list(staging_schema.PASSTHROUGH_COLUMNS)
+#: ``job_url`` is repaired by the transformer when needed, so it is sent back (see REPAIRED_COLUMNS).
+PASSTHROUGH_COLUMNS = [c for c in staging_schema.PASSTHROUGH_COLUMNS if c not in staging_schema.REPAIRED_COLUMNS]
 #: Columns computed in Python and sent to the database (raw_id and content_hash identify the row version).
-DERIVED_COLUMNS = list(staging_schema.SAVED_COLUMNS)
+DERIVED_COLUMNS = [*staging_schema.SAVED_COLUMNS, *staging_schema.REPAIRED_COLUMNS]
 _TIMESTAMP_COLUMNS = tuple(c for c in DERIVED_COLUMNS if staging_schema.BY_NAME[c].sql_type == "timestamptz")
 _KEY = staging_schema.KEY
 

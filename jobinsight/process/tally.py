@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from jobinsight.options import PhaseMetric, PipelineResult, PipelineStats
 
 _RATE_KEYS = ("salary_parsed", "salary_unknown", "deadline_parsed", "deadline_unparsed", "locations_resolved",
-              "skills_rows")
+              "skills_rows", "seniority_known", "family_known", "isco_filled", "country_known", "salary_suspect",
+              "salary_from_text", "title_truncated")
 
 
 class IntegrityCheckError(RuntimeError):
@@ -75,6 +76,14 @@ class ProcessTally:
             "deadline_parsed": round(self.field_counts["deadline_parsed"] / max(deadlines, 1), 4),
             "locations_resolved": round(self.field_counts["locations_resolved"] / rows, 4),
             "skills_present": round(self.field_counts["skills_rows"] / rows, 4),
+            # enrichment coverage (the quality report's coverage figures, per run)
+            "seniority_known": round(self.field_counts["seniority_known"] / rows, 4),
+            "family_known": round(self.field_counts["family_known"] / rows, 4),
+            "isco_filled": round(self.field_counts["isco_filled"] / rows, 4),
+            "country_known": round(self.field_counts["country_known"] / rows, 4),
+            "salary_suspect": round(self.field_counts["salary_suspect"] / rows, 4),
+            "salary_from_text": round(self.field_counts["salary_from_text"] / rows, 4),
+            "title_truncated": round(self.field_counts["title_truncated"] / rows, 4),
         }
 
     def result(self, threshold: float) -> PipelineResult:
