@@ -20,18 +20,21 @@ from jobinsight.errors import StatementTimeoutError, is_statement_timeout
 from jobinsight.process.claims import Claim, release_claim
 
 #: Raw columns the transformations read, in order. Columns staging copies unchanged from raw
-#: (job_url, logo_url, …) are not loaded: phase 5 takes them from the raw row in SQL, which
-#: keeps them out of Python memory and off the wire twice.
+#: (logo_url, …) are not loaded: phase 5 takes them from the raw row in SQL, which keeps them
+#: out of Python memory and off the wire twice. ``job_url`` is loaded only when it needs repair
+#: (a doubled prefix, "https://hosthttps://host/…"); otherwise it is NULL here and phase 5 keeps
+#: the raw link.
 RAW_COLUMNS = [
     "id", "source", "job_id", "title", "company_name", "salary", "skills", "location", "location_detail",
-    "deadline", "crawled_at", "content_hash", "payload",
+    "deadline", "crawled_at", "content_hash", "payload", "job_url",
 ]
 _TIMESTAMPS = ("crawled_at",)
 
 _COPY_OUT = sql.SQL(
     """COPY (
         SELECT r.id, r.source, r.job_id, r.title, r.company_name, r.salary, r.skills, r.location,
-               r.location_detail, r.deadline, extract(epoch FROM r.crawled_at)::float8, r.content_hash, r.payload
+               r.location_detail, r.deadline, extract(epoch FROM r.crawled_at)::float8, r.content_hash, r.payload,
+               CASE WHEN r.job_url ~* '^.+https?://' THEN r.job_url END
           FROM public.raw_jobs r
          WHERE r.id BETWEEN {lo} AND {hi}
            AND jobinsight_monitoring.raw_is_eligible({mode}, r.is_processed, r.process_error,

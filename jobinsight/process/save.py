@@ -40,6 +40,8 @@ PASSTHROUGH_COLUMNS = [c for c in staging_schema.PASSTHROUGH_COLUMNS if c not in
 DERIVED_COLUMNS = [*staging_schema.SAVED_COLUMNS, *staging_schema.REPAIRED_COLUMNS]
 _TIMESTAMP_COLUMNS = tuple(c for c in DERIVED_COLUMNS if staging_schema.BY_NAME[c].sql_type == "timestamptz")
 _KEY = staging_schema.KEY
+#: Staging columns whose value Python repairs (NULL from Python = keep the raw value).
+REPAIRED_COLUMNS = staging_schema.REPAIRED_COLUMNS
 
 
 class ClaimLostError(RuntimeError):
@@ -86,6 +88,12 @@ def _temp_columns() -> sql.Composable:
 
 
 _TEMP_COLUMNS = _temp_columns()
+# Repaired columns come from Python only when they needed repair (else NULL): the raw value stays.
+_RETURNED_DERIVED = sql.SQL(", ").join(
+    sql.SQL("COALESCE(s.{0}, r.{0}) AS {0}").format(sql.Identifier(c)) if c in REPAIRED_COLUMNS
+    else sql.SQL("s.{}").format(sql.Identifier(c))
+    for c in DERIVED_COLUMNS if c != "raw_id"
+)
 _UPDATES = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c))
                               for c in STAGING_COLUMNS if c not in _KEY)
 
@@ -215,8 +223,7 @@ def _mark_and_upsert(cur, claim: Claim, run_id: str, staged_ids: np.ndarray) -> 
                 run_id=sql.Literal(run_id),
                 raw_cols=sql.SQL(", ").join(sql.SQL("r.{}").format(sql.Identifier(c))
                                             for c in PASSTHROUGH_COLUMNS if c != "content_hash"),
-                derived=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c))
-                                           for c in DERIVED_COLUMNS if c != "raw_id"),
+                derived=_RETURNED_DERIVED,
                 all_cols=_column_list(STAGING_COLUMNS),
                 updates=_UPDATES,
             ))
