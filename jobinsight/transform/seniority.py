@@ -77,7 +77,7 @@ _NOT_A_LEVEL_BEFORE = re.compile(
 # Tổng Giám Đốc", "Thư Ký Ban Lãnh Đạo", "Assistant to the General Manager", "PA to CEO".
 _AIDE_OF_LEVEL = re.compile(
     r"(?:trợ lý|trợ lí|thư ký|thư kí|lái xe|tài xế|tài xế lái xe|driver|chauffeur|assistant|secretary|\bpa\b"
-    r"|phiên dịch|thông dịch|interpreter|translator)"
+    r"|phiên dịch|thông dịch|interpreter|translator)(?:\s+viên)?"
     r"(?:\s+(?:riêng|cho|của|to|for|the|of|ban|tổng|phó|hđqt|chủ tịch|general|deputy|managing|cấp cao|lãnh đạo)\b)*"
     r"\s*[-/,:]?\s*$",
     re.IGNORECASE,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from jobinsight.db.raw_upsert import upsert_raw_jobs
 from jobinsight.process.claims import claim_batch
 from jobinsight.process.load import load_batch
 from jobinsight.process.save import save_batch
 from jobinsight.transform.batch import transform_batch
-from jobinsight.db.raw_upsert import upsert_raw_jobs
 from tests.sqlutil import sql_rows
 
 DOUBLED = "https://www.topcv.vnhttps://www.topcv.vn/viec-lam/ke-toan/123.html"
