@@ -48,6 +48,12 @@ def test_all_rows_processed_in_batches_with_metrics(db: str) -> None:
     artifact = Artifact.get("process-metrics")
     table = json.loads(artifact.data)
     assert {row["phase"] for row in table} >= {"data_saving", "data_saving (total)"}
+    # the summary shows the enrichment coverage figures of the run (issue 13)
+    summary = Artifact.get("process-summary").data
+    for figure in ("seniority known", "family known", "isco filled", "country known", "salary suspect"):
+        assert f"| {figure} |" in summary, figure
+    rates = result.stats.extra["parse_rates"]
+    assert 0 < rates["family_known"] <= 1 and rates["isco_filled"] <= rates["family_known"]
 
     # a second run finds nothing to do, and schema setup is served from the cache
     second = process_flow(_options(batch_size=500))
