@@ -342,6 +342,20 @@ def _check_declared(out: dict[str, Any]) -> None:
 _NO_ENRICHMENT = ("[]", "unknown", "other", "unknown", "[]", "[]", 0, None)
 
 
+_DOUBLED_URL = r"(?i)^.+https?://"
+
+
+def _repaired_urls(urls: pd.Series) -> pd.Series:
+    """Links with a doubled prefix repaired (``urls.repair_url``); found by one vectorised scan."""
+    text = urls if _is_text_dtype(urls) else urls.astype("string")
+    doubled = text.str.contains(_DOUBLED_URL, regex=True, na=False).to_numpy(dtype=bool)
+    if not doubled.any():
+        return urls
+    fixed = urls.astype(object).copy()
+    fixed[doubled] = [repair_url(u) for u in text[doubled]]
+    return pd.Series(pd.array(fixed.tolist(), dtype="str"), index=urls.index)
+
+
 def _final_salaries(
     salaries: list[SalaryParse], sal_codes: np.ndarray, desc_codes: np.ndarray, desc_distinct: list[Any],
     usd_rate: float, fx_rates: tuple[tuple[str, float], ...],
@@ -408,9 +422,7 @@ def transform_batch(
         titles_clean, failures = _map_distinct(title_distinct, clean_title)
         reasons.add_failures(title_codes, failures, "title")
         truncated = [title_truncated(t) for t in title_distinct]
-        url_codes, url_distinct = _factorize(_column(work, "job_url"))
-        urls_fixed, failures = _map_distinct(url_distinct, repair_url)
-        reasons.add_failures(url_codes, failures, "job_url")
+        job_urls = _repaired_urls(_column(work, "job_url"))
 
     with _timed(timings, "company"):
         comp_codes, comp_distinct = _factorize(_column(work, "company_name"))
@@ -449,7 +461,9 @@ def transform_batch(
         # the level a raw title states, used only when its cleaned form states none
         def raw_level(i: int) -> str | None:
             feats = title_feats[clean_per_raw[i]]
-            return None if feats is not None and feats.seniority else raw_title_seniority(title_distinct[i])
+            if (feats is not None and feats.seniority) or title_distinct[i] == titles_clean[i]:
+                return None  # the cleaned title already said all the raw one says
+            return raw_title_seniority(title_distinct[i])
 
         raw_levels, failures = _map_distinct(range(len(title_distinct)), raw_level)
         reasons.add_failures(title_codes, failures, "enrichment (title)")
@@ -533,7 +547,7 @@ def transform_batch(
             elif name == "verified_employer":
                 out[name] = verified[keep]
             elif name == "job_url":
-                out[name] = _text_take(urls_fixed, url_codes[keep])
+                out[name] = rows_of(job_urls)
             else:
                 out[name] = rows_of(_column(work, name))
         title_k, comp_k, sal_k, loc_k, enr_k = (c[keep] for c in (title_codes, comp_codes, sal_codes, loc_key, enr_key))

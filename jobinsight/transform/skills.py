@@ -200,24 +200,40 @@ _FIELD_CATEGORIES = frozenset({"engineering", "security", "hr", "ai", "it", "acc
                                "business", "pm", "admin", "legal", "embedded", "manufacturing", "language_skill"})
 
 
-def _blocked_spans(lowered: str) -> list[tuple[int, int, bool]]:
-    """(start, end, fields_only) spans: guards block every skill, major sentences block field skills."""
-    spans = [(m.start(), m.end(), False) for m in _GUARD_RE.finditer(lowered)]
-    for cue in _MAJOR_CUE_RE.finditer(lowered):
-        end = _SENTENCE_END_RE.search(lowered, cue.end())
-        stop = min(end.start() if end else len(lowered), cue.end() + _MAJOR_SPAN)
-        spans.append((cue.start(), stop, True))
-    return spans
+_GUARD_REACH = 60  # characters either side of a match that a guard phrase can span
 
 
-def _is_blocked(spans: list[tuple[int, int, bool]], start: int, end: int, names: tuple[str, ...]) -> bool:
-    for lo, hi, fields_only in spans:
-        if start < hi and end > lo:
-            if not fields_only:
-                return True
-            if all(_INFO[n].category in _FIELD_CATEGORIES for n in names if n in _INFO):
-                return True
-    return False
+# Words of the matched text that some guard phrase contains; any other match skips the guard check.
+_GUARD_HINTS = ("máy", "điện tử", "git", "bhxh", "bảo hiểm", "go", "unity", "chất lượng", "tuân thủ", "giải pháp",
+                "sự cố", "tự động", "tuyển dụng", "giám sát", "camera", "triển khai", "kiểm thử", "học")
+
+
+@lru_cache(maxsize=8192)
+def _may_be_guarded(matched: str) -> bool:
+    return matched == "c" or any(h in matched for h in _GUARD_HINTS)
+
+
+def _guarded(lowered: str, start: int, end: int) -> bool:
+    """True when a guard phrase overlaps the match (checked in a window: long texts stay cheap)."""
+    if not _may_be_guarded(lowered[start:end]):
+        return False
+    lo = max(0, start - _GUARD_REACH)
+    window = lowered[lo : end + _GUARD_REACH]
+    return any(g.start() + lo < end and g.end() + lo > start for g in _GUARD_RE.finditer(window))
+
+
+def _in_major_sentence(lowered: str, start: int) -> bool:
+    """True when the match follows a degree cue in the same sentence ("chuyên ngành Điện tử, ...")."""
+    back = lowered[max(0, start - _MAJOR_SPAN) : start]
+    last_end = -1
+    for cue in _MAJOR_CUE_RE.finditer(back):
+        last_end = cue.end()
+    return last_end >= 0 and _SENTENCE_END_RE.search(back, last_end) is None
+
+
+@lru_cache(maxsize=8192)
+def _is_field(names: tuple[str, ...]) -> bool:
+    return all(_INFO[n].category in _FIELD_CATEGORIES for n in names if n in _INFO)
 
 
 def _matches(text: str, *, hard_only: bool) -> list[tuple[int, int, tuple[str, ...]]]:
@@ -227,10 +243,8 @@ def _matches(text: str, *, hard_only: bool) -> list[tuple[int, int, tuple[str, .
     lowered = text.lower()
     if len(lowered) != len(text):
         return found  # offsets would not line up (rare: a character whose lower case is longer)
-    spans = _blocked_spans(lowered)
-    if not spans:
-        return found
-    return [m for m in found if not _is_blocked(spans, m[0], m[1], m[2])]
+    return [m for m in found if not _guarded(lowered, m[0], m[1])
+            and not (_is_field(m[2]) and _in_major_sentence(lowered, m[0]))]
 
 
 def _raw_matches(text: str, *, hard_only: bool) -> list[tuple[int, int, tuple[str, ...]]]:
