@@ -36,12 +36,16 @@ def test_the_transformer_output_is_the_declaration() -> None:
             assert dtype == "float64", name
         elif pg_type == "timestamp with time zone":
             assert isinstance(dtype, pd.DatetimeTZDtype), name
+        elif pg_type == "boolean":
+            assert isinstance(dtype, pd.BooleanDtype), name
         else:
             assert isinstance(dtype, pd.StringDtype), (name, dtype)
 
 
 def test_the_save_step_sends_the_declared_columns_with_their_types() -> None:
-    assert save.DERIVED_COLUMNS == ["raw_id", "content_hash", *staging_schema.DERIVED_COLUMNS]
+    assert save.DERIVED_COLUMNS == ["raw_id", "content_hash", *staging_schema.DERIVED_COLUMNS,
+                                    *staging_schema.REPAIRED_COLUMNS]
+    assert not set(staging_schema.REPAIRED_COLUMNS) & set(save.PASSTHROUGH_COLUMNS)
     assert save.STAGING_COLUMNS == list(staging_schema.STAGING_COLUMNS)
     assert save._TIMESTAMP_COLUMNS == ("due_date",)
     types = {c: staging_schema.BY_NAME[c].sql_type for c in save.DERIVED_COLUMNS}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from jobinsight.config import fx_rates
+from jobinsight.errors import ConfigError
 from jobinsight.scrape.sources.jsonld import _salary
+from jobinsight.settings import Settings
 from jobinsight.transform.batch import transform_batch
 from jobinsight.transform.companies import split_company_rating, standardize_company
 from jobinsight.transform.enrich_rules import enrich_tuple
@@ -186,12 +187,12 @@ def test_other_currencies_need_a_configured_rate() -> None:
     assert parse_salary("150,000 - 180,000 AUD /năm", fx_rates=rates).salary_min == pytest.approx(206.25)
 
 
-def test_fx_rates_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JOBINSIGHT_FX_RATES", "AUD=16500, eur=27000")
-    assert fx_rates() == (("AUD", 16500.0), ("EUR", 27000.0))
-    monkeypatch.setenv("JOBINSIGHT_FX_RATES", "AUD:16500")
-    with pytest.raises(ValueError, match="JOBINSIGHT_FX_RATES"):
-        fx_rates()
+def test_fx_rates_setting() -> None:
+    settings = Settings.from_environ({"JOBINSIGHT_FX_RATES": "AUD=16500, eur=27000"})
+    assert settings.fx_rate_table == (("AUD", 16500.0), ("EUR", 27000.0))
+    assert Settings.from_environ({}).fx_rate_table == ()
+    with pytest.raises(ConfigError, match="JOBINSIGHT_FX_RATES"):
+        Settings.from_environ({"JOBINSIGHT_FX_RATES": "AUD:16500"})
 
 
 def test_implausible_monthly_salary_is_kept_and_flagged() -> None:
