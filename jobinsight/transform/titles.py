@@ -259,7 +259,7 @@ def _joiner(sep: str) -> str:
 _NEEDS_WORK_CHARS_RE = re.compile(r"[\d(\[{【|_+$]|\s[-–—/]|[-–—/]\s")
 _NEEDS_WORK_WORDS = frozenset(
     """mức lương thu income salary upto up lên tại đi nhận tuyển cần gấp hot urgent urgently ít không yêu từ trên
-    tối có nghỉ chỉ bắt khu hỗ full part làm full-time part-time fulltime parttime new phụ hoa thưởng hiring we""".split()
+    tối có nghỉ chỉ bắt khu hỗ full part làm full-time part-time fulltime parttime new""".split()
 )
 
 
