@@ -13,6 +13,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+#: Columns only a detail page fills (V008). A listing record leaves them as they are in raw_jobs,
+#: and a detail record leaves the listing-only columns alone: one posting is one row.
+DETAIL_COLUMNS: tuple[str, ...] = (
+    "description",
+    "requirements",
+    "benefits",
+    "job_level",
+    "experience",
+    "education",
+    "openings",
+    "employment_type",
+    "job_category",
+    "work_locations",
+    "detail_scraped_at",
+)
+#: What a record is: a listing card, a detail page, or a page that is the whole posting (JSON-LD).
+PAGE_KINDS = ("listing", "detail", "full")
+
 #: Column order of ``public.raw_jobs`` that a ``RawJob`` fills (crawl bookkeeping columns such as
 #: ``crawled_at``/``first_seen_at`` belong to the upsert, not to the parser).
 RAW_COLUMNS: tuple[str, ...] = (
@@ -32,6 +50,9 @@ RAW_COLUMNS: tuple[str, ...] = (
     "logo_url",
     "posted_time",
     "payload",
+    # not stored: tells the raw upsert which column group the record owns
+    "page_kind",
+    *DETAIL_COLUMNS,
 )
 
 
@@ -58,6 +79,23 @@ class RawJob:
     #: Timezone-aware; approximate when derived from "N ngày trước" (``payload["posted_time_approx"]``).
     posted_time: datetime | None = None
     payload: dict[str, Any] = field(default_factory=dict)
+    #: ``listing`` (a card), ``detail`` (a detail page) or ``full`` (a page that is the whole posting).
+    page_kind: str = "listing"
+    description: str | None = None
+    requirements: str | None = None
+    benefits: str | None = None
+    #: Rank as the board writes it ("Nhân viên", "Trưởng nhóm").
+    job_level: str | None = None
+    experience: str | None = None
+    education: str | None = None
+    openings: str | None = None
+    #: The board's work form ("Toàn thời gian", "Làm việc tại văn phòng / Onsite").
+    employment_type: str | None = None
+    job_category: str | None = None
+    #: Every work location: ``[{"city": ..., "address": ...}]``.
+    work_locations: list[dict[str, Any]] | None = None
+    #: When the detail page was read (timezone-aware); None for listing records.
+    detail_scraped_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.source, str) or not self.source:
@@ -66,6 +104,8 @@ class RawJob:
             raise ValueError("RawJob.job_id must be a non-empty string")
         if self.posted_time is not None and self.posted_time.utcoffset() is None:
             raise ValueError("RawJob.posted_time must be timezone-aware")
+        if self.page_kind not in PAGE_KINDS:
+            raise ValueError(f"RawJob.page_kind must be one of {PAGE_KINDS}, got {self.page_kind!r}")
 
     @property
     def key(self) -> tuple[str, str]:
@@ -91,6 +131,18 @@ class RawJob:
             "logo_url": self.logo_url,
             "posted_time": self.posted_time,
             "payload": dict(self.payload),
+            "page_kind": self.page_kind,
+            "description": self.description,
+            "requirements": self.requirements,
+            "benefits": self.benefits,
+            "job_level": self.job_level,
+            "experience": self.experience,
+            "education": self.education,
+            "openings": self.openings,
+            "employment_type": self.employment_type,
+            "job_category": self.job_category,
+            "work_locations": [dict(w) for w in self.work_locations] if self.work_locations is not None else None,
+            "detail_scraped_at": self.detail_scraped_at,
         }
 
 

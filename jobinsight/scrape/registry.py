@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from jobinsight.scrape.records import RawJob
-from jobinsight.scrape.sources import jsonld, topcv
+from jobinsight.scrape.sources import jsonld, topcv, topcv_detail
 from jobinsight.scrape.urls import with_query
 
 if TYPE_CHECKING:
@@ -229,6 +229,7 @@ register(Source(
     start_url=topcv.DEFAULT_BASE_URL,
     pagination=PageNumbers(topcv.listing_url),
     politeness=Politeness(),  # the environment's defaults (1 s apart, 2 in flight) suit TopCV
+    detail_parser=topcv_detail.parse_detail,
 ))
 register(Source(
     name="jsonld",
@@ -249,6 +250,7 @@ register(Source(
     description="a local TopCV-like demo board on 127.0.0.1 (offline)",
     pagination=PageNumbers(topcv.listing_url),
     politeness=Politeness(delay_seconds=0.0),  # our own loopback server: no need to wait
+    detail_parser=topcv_detail.parse_detail,
     serve=_serve_demo,
 ))
 

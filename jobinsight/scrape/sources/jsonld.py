@@ -32,7 +32,7 @@ from typing import Any
 
 from jobinsight.scrape.records import RawJob
 from jobinsight.scrape.text import clean, html_parser, html_to_text
-from jobinsight.scrape.urls import clean_url
+from jobinsight.scrape.urls import clean_url, id_from_url
 
 logger = logging.getLogger("jobinsight.scrape")
 
@@ -104,6 +104,7 @@ def parse_jobposting_page(
 ) -> list[RawJob]:
     """One ``RawJob`` per ``JobPosting`` on the page (in page order); never raises on bad markup."""
     extract = extract_jobpostings(html)
+    visible_deadline = visible_deadline_of(html) if len(extract.postings) == 1 else None
     for error in extract.errors:
         logger.warning("skipping invalid JSON-LD on %s: %s", page_url, error)
     jobs: list[RawJob] = []
@@ -116,8 +117,32 @@ def parse_jobposting_page(
             continue
         if extract.errors:
             job.payload["jsonld_errors"] = list(extract.errors)
+        if visible_deadline is not None:
+            # The page's own "Hạn nộp hồ sơ: dd/mm/yyyy" is the true deadline; TopCV's validThrough is
+            # datePosted + 1 month. validThrough stays in payload["valid_through"].
+            job.deadline = visible_deadline
+            job.payload["deadline_source"] = "visible"
         jobs.append(job)
     return jobs
+
+
+_VISIBLE_DEADLINE = re.compile(
+    r"(?:Hạn nộp hồ sơ|Hạn nộp|Hạn chót nhận hồ sơ)\s*:?\s*(?:<[^>]*>\s*)*(\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE
+)
+_VISIBLE_DEADLINE_BYTES = re.compile(_VISIBLE_DEADLINE.pattern.encode("utf-8"), re.IGNORECASE)
+
+
+def visible_deadline_of(html: str | bytes) -> str | None:
+    """The application deadline a Vietnamese job page shows ("Hạn nộp hồ sơ: 31/05/2026"), if any.
+
+    Why: a page's JSON-LD ``validThrough`` can disagree with what it shows (TopCV writes datePosted
+    + 1 month there); applicants see the visible date, so it is the true one.
+    """
+    if isinstance(html, bytes):
+        m = _VISIBLE_DEADLINE_BYTES.search(html)
+        return m.group(1).decode("ascii") if m else None
+    m = _VISIBLE_DEADLINE.search(html)
+    return m.group(1) if m else None
 
 
 # -- JSON-LD walking -----------------------------------------------------------------------------
@@ -174,6 +199,10 @@ def _posting_to_job(
 ) -> RawJob:
     job_url = clean_url(_text_of(p.get("url")), page_url) or clean_url(page_url) or page_url
     identifier = _identifier(p.get("identifier"))
+    if identifier is not None and _identifies_organization(p.get("identifier"), p.get("hiringOrganization")):
+        # TopCV's identifier is the company's id: every posting of one company would collapse into
+        # one row. The posting's own URL identifies it instead.
+        identifier = id_from_url(job_url)
     if identifier is None:
         basis = job_url if (_text_of(p.get("url")) or index == 0) else f"{job_url}#{index}"
         identifier = "u" + hashlib.sha1(basis.encode("utf-8")).hexdigest()[:16]
@@ -275,6 +304,25 @@ def _identifier(value: Any) -> str | None:
     return _text_of(value)
 
 
+def _identifies_organization(identifier: Any, org: Any) -> bool:
+    """True when the identifier is the hiring organisation's id, not the posting's.
+
+    TopCV writes ``{"name": <company>, "value": 192267}`` where 192267 is the number in the
+    company's own URL (``sameAs: .../cong-ty/<slug>/192267.html``).
+    """
+    value = _identifier(identifier)
+    if not value or not isinstance(org, dict):
+        return False
+    for key in ("sameAs", "url", "@id"):
+        candidates = org.get(key)
+        for candidate in candidates if isinstance(candidates, list) else [candidates]:
+            text = candidate if isinstance(candidate, str) else None
+            m = re.search(r"(\d+)(?:\.html?)?/?(?:[?#].*)?$", text or "")
+            if m and m.group(1) == value:
+                return True
+    return False
+
+
 def _organization(org: Any, page_url: str) -> tuple[str | None, str | None, str | None]:
     if isinstance(org, list):
         org = next((o for o in org if isinstance(o, (dict, str))), None)
@@ -316,13 +364,30 @@ def _location(job_location: Any, location_type: Any) -> tuple[str | None, list[d
         if place is None:
             continue
         places.append(place)
-        city = place.get("locality") or place.get("region") or place.get("country") or place.get("name")
+        city = _city_of(place)
         if city:
             cities.append(city)
     if remote:
         cities.append("Remote")
     cities = list(dict.fromkeys(cities))
     return (", ".join(cities) or None), places, remote
+
+
+#: Address parts below a city: Vietnamese wards, communes, districts and towns (old and new names),
+#: and their English spellings. A locality starting with one of them names a ward, not a city,
+#: e.g. TopCV's ``addressLocality: "Phường Thanh Xuân"`` with ``addressRegion: "Hà Nội"``.
+_SUB_CITY = re.compile(
+    r"^(?:phường|phuong|p\.|xã|xa|thị trấn|thi tran|thị xã|quận|quan|q\.|huyện|huyen|ward|commune|district)\s",
+    re.IGNORECASE,
+)
+
+
+def _city_of(place: dict[str, Any]) -> str | None:
+    """The city of an address: its locality, unless that is a ward/district (then the region)."""
+    locality, region = place.get("locality"), place.get("region")
+    if locality and region and _SUB_CITY.match(locality):
+        return region
+    return locality or region or place.get("country") or place.get("name")
 
 
 def _place(item: Any) -> dict[str, Any] | None:
