@@ -11,6 +11,7 @@ quarantined with its reason while the rest of the batch goes in.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import math
@@ -29,59 +30,170 @@ log = logging.getLogger(__name__)
 
 TEXT_COLUMNS = ("title", "job_url", "company_name", "company_url", "salary", "location", "location_detail",
                 "deadline", "last_update", "logo_url")
-_COLUMNS = ("source", "job_id") + TEXT_COLUMNS + ("skills", "verified_employer", "posted_time", "payload")
+#: Text columns only a detail page fills (V008).
+DETAIL_TEXT_COLUMNS = ("description", "requirements", "benefits", "job_level", "experience", "education",
+                       "openings", "employment_type", "job_category")
+_COLUMNS = (("source", "job_id") + TEXT_COLUMNS + ("skills", "verified_employer", "posted_time", "payload")
+            + ("page_kind", "listing_hash") + DETAIL_TEXT_COLUMNS + ("work_locations", "detail_scraped_at"))
+#: The order page kinds are written in when one call carries several for one posting.
+_KIND_ORDER = ("listing", "full", "detail")
 
 _CREATE_TEMP = """
 CREATE TEMP TABLE jobinsight_scraped (
     source text, job_id text, title text, job_url text, company_name text, company_url text, salary text,
     location text, location_detail text, deadline text, last_update text, logo_url text,
-    skills jsonb, verified_employer boolean, posted_time timestamptz, payload jsonb
-) ON COMMIT DROP
+    skills jsonb, verified_employer boolean, posted_time timestamptz, payload jsonb,
+    page_kind text, listing_hash text,
+    description text, requirements text, benefits text, job_level text, experience text, education text,
+    openings text, employment_type text, job_category text, work_locations jsonb, detail_scraped_at timestamptz
+) ON COMMIT DROP;
+CREATE TEMP TABLE jobinsight_scraped_before ON COMMIT DROP AS
+    SELECT ''::text AS source, ''::text AS job_id, ''::text AS content_hash WITH NO DATA;
 """
 _INSERT_TEMP = sql.SQL("INSERT INTO jobinsight_scraped ({}) VALUES %s").format(
     sql.SQL(", ").join(sql.Identifier(c) for c in _COLUMNS)
 )
-_TEMPLATE = "(" + ", ".join(["%s"] * 12 + ["%s::jsonb", "%s", "%s", "%s::jsonb"]) + ")"
+_TEMPLATE = "(" + ", ".join(["%s"] * 12 + ["%s::jsonb", "%s", "%s", "%s::jsonb"] + ["%s"] * 11
+                            + ["%s::jsonb", "%s"]) + ")"
 
+_SNAPSHOT = """
+INSERT INTO jobinsight_scraped_before (source, job_id, content_hash)
+SELECT r.source, r.job_id, r.content_hash
+  FROM public.raw_jobs r
+  JOIN (SELECT DISTINCT source, job_id FROM jobinsight_scraped) k ON k.source = r.source AND k.job_id = r.job_id
+"""
+
+# One posting is one row, whichever pages contributed to it. What a record of each kind writes:
+#   listing  the card's columns as they are (NULL stays NULL) - but once the row has details, a NULL
+#            does not erase a detail-page value, and the detail page's deadline and location (the
+#            visible deadline, every city) win over the card's; detail columns untouched.
+#   detail   the detail columns as they are; the card's columns only where the row has none
+#            (deadline and location: the detail page's, when it has them); card-only columns untouched.
+#   full     (a JSON-LD page: the whole posting) everything, detail columns where it has them.
+# The content hash is computed over the merged row, so a listing re-crawl of a posting that has
+# details is "unchanged" when nothing changed.
 _UPSERT = """
-WITH incoming AS (
-    SELECT s.*,
-           public.jobinsight_content_hash(s.title, s.job_url, s.company_name, s.company_url, s.salary, s.skills,
-               s.location, s.location_detail, s.deadline, s.verified_employer, s.logo_url, s.payload) AS new_hash,
-           r.content_hash AS old_hash,
-           r.id IS NOT NULL AS existed
+WITH merged AS (
+    SELECT s.source, s.job_id, r.id IS NOT NULL AS existed, r.content_hash AS old_hash,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.title, s.title)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.title ELSE COALESCE(s.title, r.title) END
+             ELSE s.title END AS title,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.job_url, s.job_url)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.job_url ELSE COALESCE(s.job_url, r.job_url) END
+             ELSE s.job_url END AS job_url,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.company_name, s.company_name)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.company_name
+                                      ELSE COALESCE(s.company_name, r.company_name) END
+             ELSE s.company_name END AS company_name,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.company_url, s.company_url)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.company_url
+                                      ELSE COALESCE(s.company_url, r.company_url) END
+             ELSE s.company_url END AS company_url,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.salary, s.salary)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.salary ELSE COALESCE(s.salary, r.salary) END
+             ELSE s.salary END AS salary,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(s.location, r.location)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.location ELSE COALESCE(r.location, s.location) END
+             ELSE s.location END AS location,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.location_detail, s.location_detail)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.location_detail
+                                      ELSE COALESCE(s.location_detail, r.location_detail) END
+             ELSE s.location_detail END AS location_detail,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(s.deadline, r.deadline)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.deadline ELSE COALESCE(r.deadline, s.deadline) END
+             ELSE s.deadline END AS deadline,
+        CASE WHEN s.page_kind = 'detail' AND r.id IS NOT NULL THEN r.last_update ELSE s.last_update END AS last_update,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.logo_url, s.logo_url)
+             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.logo_url ELSE COALESCE(s.logo_url, r.logo_url) END
+             ELSE s.logo_url END AS logo_url,
+        CASE WHEN s.page_kind = 'detail' AND r.id IS NOT NULL THEN r.skills ELSE s.skills END AS skills,
+        CASE WHEN s.page_kind = 'detail' AND r.id IS NOT NULL THEN r.verified_employer
+             ELSE s.verified_employer END AS verified_employer,
+        CASE s.page_kind WHEN 'detail' THEN COALESCE(s.posted_time, r.posted_time)
+             ELSE CASE WHEN r.detail_scraped_at IS NULL THEN COALESCE(s.posted_time, r.posted_time)
+                       ELSE COALESCE(r.posted_time, s.posted_time) END END AS posted_time,
+        CASE s.page_kind
+             WHEN 'detail' THEN COALESCE(r.payload, '{}'::jsonb) || jsonb_build_object('detail', s.payload)
+             ELSE COALESCE(s.payload, '{}'::jsonb)
+                  || COALESCE(jsonb_strip_nulls(jsonb_build_object('detail', r.payload -> 'detail')), '{}'::jsonb)
+        END AS payload,
+        CASE WHEN s.page_kind = 'listing' THEN s.listing_hash ELSE r.listing_hash END AS listing_hash,
+        CASE s.page_kind WHEN 'listing' THEN r.description WHEN 'detail' THEN s.description
+             ELSE COALESCE(s.description, r.description) END AS description,
+        CASE s.page_kind WHEN 'listing' THEN r.requirements WHEN 'detail' THEN s.requirements
+             ELSE COALESCE(s.requirements, r.requirements) END AS requirements,
+        CASE s.page_kind WHEN 'listing' THEN r.benefits WHEN 'detail' THEN s.benefits
+             ELSE COALESCE(s.benefits, r.benefits) END AS benefits,
+        CASE s.page_kind WHEN 'listing' THEN r.job_level WHEN 'detail' THEN s.job_level
+             ELSE COALESCE(s.job_level, r.job_level) END AS job_level,
+        CASE s.page_kind WHEN 'listing' THEN r.experience WHEN 'detail' THEN s.experience
+             ELSE COALESCE(s.experience, r.experience) END AS experience,
+        CASE s.page_kind WHEN 'listing' THEN r.education WHEN 'detail' THEN s.education
+             ELSE COALESCE(s.education, r.education) END AS education,
+        CASE s.page_kind WHEN 'listing' THEN r.openings WHEN 'detail' THEN s.openings
+             ELSE COALESCE(s.openings, r.openings) END AS openings,
+        CASE s.page_kind WHEN 'listing' THEN r.employment_type WHEN 'detail' THEN s.employment_type
+             ELSE COALESCE(s.employment_type, r.employment_type) END AS employment_type,
+        CASE s.page_kind WHEN 'listing' THEN r.job_category WHEN 'detail' THEN s.job_category
+             ELSE COALESCE(s.job_category, r.job_category) END AS job_category,
+        CASE s.page_kind WHEN 'listing' THEN r.work_locations WHEN 'detail' THEN s.work_locations
+             ELSE COALESCE(s.work_locations, r.work_locations) END AS work_locations,
+        CASE s.page_kind WHEN 'listing' THEN r.detail_scraped_at WHEN 'detail' THEN s.detail_scraped_at
+             ELSE COALESCE(s.detail_scraped_at, r.detail_scraped_at) END AS detail_scraped_at
       FROM jobinsight_scraped s
       LEFT JOIN public.raw_jobs r ON r.source = s.source AND r.job_id = s.job_id
-), written AS (
-    INSERT INTO public.raw_jobs AS r (
-        source, job_id, title, job_url, company_name, company_url, salary, location, location_detail, deadline,
-        last_update, logo_url, skills, verified_employer, posted_time, payload, content_hash,
-        is_scraped, scrape_date, first_seen_at, last_seen_at, crawled_at, is_processed)
-    SELECT source, job_id, title, job_url, company_name, company_url, salary, location, location_detail, deadline,
-           last_update, logo_url, skills, verified_employer, posted_time, payload, new_hash,
-           true, now(), now(), now(), now(), false
-      FROM incoming
-    ON CONFLICT (source, job_id) DO UPDATE SET
-        title = EXCLUDED.title, job_url = EXCLUDED.job_url, company_name = EXCLUDED.company_name,
-        company_url = EXCLUDED.company_url, salary = EXCLUDED.salary, location = EXCLUDED.location,
-        location_detail = EXCLUDED.location_detail, deadline = EXCLUDED.deadline,
-        last_update = EXCLUDED.last_update, logo_url = EXCLUDED.logo_url, skills = EXCLUDED.skills,
-        verified_employer = EXCLUDED.verified_employer,
-        posted_time = COALESCE(EXCLUDED.posted_time, r.posted_time),
-        payload = EXCLUDED.payload, content_hash = EXCLUDED.content_hash,
-        is_scraped = true, scrape_date = now(), last_seen_at = now(), crawled_at = now(),
-        is_processed = r.is_processed AND r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash,
-        process_error = CASE WHEN r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
-                             THEN r.process_error END,
-        process_attempts = CASE WHEN r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
-                                THEN r.process_attempts ELSE 0 END
-    RETURNING 1
+     WHERE s.page_kind = %(kind)s
+), incoming AS (
+    SELECT m.*,
+           public.jobinsight_content_hash(m.title, m.job_url, m.company_name, m.company_url, m.salary, m.skills,
+               m.location, m.location_detail, m.deadline, m.verified_employer, m.logo_url, m.payload,
+               jsonb_build_object('description', m.description, 'requirements', m.requirements,
+                   'benefits', m.benefits, 'job_level', m.job_level, 'experience', m.experience,
+                   'education', m.education, 'openings', m.openings, 'employment_type', m.employment_type,
+                   'job_category', m.job_category, 'work_locations', m.work_locations)) AS new_hash
+      FROM merged m
 )
-SELECT count(*) FILTER (WHERE NOT existed),
-       count(*) FILTER (WHERE existed AND old_hash IS DISTINCT FROM new_hash),
-       count(*) FILTER (WHERE existed AND old_hash IS NOT DISTINCT FROM new_hash),
-       (SELECT count(*) FROM written)
+INSERT INTO public.raw_jobs AS r (
+    source, job_id, title, job_url, company_name, company_url, salary, location, location_detail, deadline,
+    last_update, logo_url, skills, verified_employer, posted_time, payload, content_hash, listing_hash,
+    description, requirements, benefits, job_level, experience, education, openings, employment_type,
+    job_category, work_locations, detail_scraped_at,
+    is_scraped, scrape_date, first_seen_at, last_seen_at, crawled_at, is_processed)
+SELECT source, job_id, title, job_url, company_name, company_url, salary, location, location_detail, deadline,
+       last_update, logo_url, skills, verified_employer, posted_time, payload, new_hash, listing_hash,
+       description, requirements, benefits, job_level, experience, education, openings, employment_type,
+       job_category, work_locations, detail_scraped_at,
+       true, now(), now(), now(), now(), false
   FROM incoming
+ON CONFLICT (source, job_id) DO UPDATE SET
+    title = EXCLUDED.title, job_url = EXCLUDED.job_url, company_name = EXCLUDED.company_name,
+    company_url = EXCLUDED.company_url, salary = EXCLUDED.salary, location = EXCLUDED.location,
+    location_detail = EXCLUDED.location_detail, deadline = EXCLUDED.deadline,
+    last_update = EXCLUDED.last_update, logo_url = EXCLUDED.logo_url, skills = EXCLUDED.skills,
+    verified_employer = EXCLUDED.verified_employer, posted_time = EXCLUDED.posted_time,
+    payload = EXCLUDED.payload, content_hash = EXCLUDED.content_hash, listing_hash = EXCLUDED.listing_hash,
+    description = EXCLUDED.description, requirements = EXCLUDED.requirements, benefits = EXCLUDED.benefits,
+    job_level = EXCLUDED.job_level, experience = EXCLUDED.experience, education = EXCLUDED.education,
+    openings = EXCLUDED.openings, employment_type = EXCLUDED.employment_type,
+    job_category = EXCLUDED.job_category, work_locations = EXCLUDED.work_locations,
+    detail_scraped_at = EXCLUDED.detail_scraped_at,
+    is_scraped = true, scrape_date = now(), last_seen_at = now(), crawled_at = now(),
+    is_processed = r.is_processed AND r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash,
+    process_error = CASE WHEN r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
+                         THEN r.process_error END,
+    process_attempts = CASE WHEN r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
+                            THEN r.process_attempts ELSE 0 END
+"""
+
+# Counted per posting over the whole call (a new posting whose card and detail page both came in
+# is one insert, not an insert and an update).
+_COUNT = """
+SELECT count(*) FILTER (WHERE b.job_id IS NULL),
+       count(*) FILTER (WHERE b.job_id IS NOT NULL AND b.content_hash IS DISTINCT FROM r.content_hash),
+       count(*) FILTER (WHERE b.job_id IS NOT NULL AND b.content_hash IS NOT DISTINCT FROM r.content_hash)
+  FROM (SELECT DISTINCT source, job_id FROM jobinsight_scraped) k
+  JOIN public.raw_jobs r ON r.source = k.source AND r.job_id = k.job_id
+  LEFT JOIN jobinsight_scraped_before b ON b.source = k.source AND b.job_id = k.job_id
 """
 
 #: Longest ``source`` / ``job_id`` stored, in UTF-8 bytes. ``(source, job_id)`` is a unique btree key of
@@ -180,9 +292,45 @@ def _prepare(record: Mapping[str, Any]) -> tuple[tuple | None, str | None]:
         payload_json = _to_json(payload)
     except (TypeError, ValueError) as exc:
         return None, f"unserializable value: {exc}"
+    kind = record.get("page_kind") or "listing"
+    if kind not in _KIND_ORDER:
+        return None, f"page_kind {str(kind)[:40]!r} is not one of {', '.join(_KIND_ORDER)}"
+    details = []
+    for name in DETAIL_TEXT_COLUMNS:
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            value = str(value)
+        details.append(_clean_text(value))
+    locations = record.get("work_locations")
+    detail_at = record.get("detail_scraped_at")
+    if detail_at is not None and (not isinstance(detail_at, datetime) or detail_at.utcoffset() is None):
+        return None, "detail_scraped_at is not a timezone-aware datetime"
+    try:
+        locations_json = None if locations is None else _to_json(
+            locations if isinstance(locations, list) else [locations])
+    except (TypeError, ValueError) as exc:
+        return None, f"unserializable value: {exc}"
+    listing_hash = card_hash(record) if kind == "listing" else None
     row = (_clean_text(source.strip()), _clean_text(job_id.strip()), *texts, skills_json, verified, posted,
-           payload_json)
+           payload_json, kind, listing_hash, *details, locations_json, detail_at)
     return row, None
+
+
+#: The card columns whose change means "the card changed" (volatile ones such as "posted 2 days
+#: ago" are left out, like in the content hash).
+CARD_COLUMNS = ("title", "job_url", "company_name", "company_url", "salary", "skills", "location",
+                "location_detail", "deadline", "verified_employer", "logo_url")
+
+
+def card_hash(record: Mapping[str, Any]) -> str:
+    """The listing card's own hash: the crawler follows a card to its detail page when it changes.
+
+    One definition, used both when a listing record is stored (``raw_jobs.listing_hash``) and when
+    the crawler compares a fresh card with what is stored.
+    """
+    values = [_clean_text(record.get(name)) for name in CARD_COLUMNS]
+    text = json.dumps(values, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: str | None = None) -> UpsertResult:
@@ -199,7 +347,7 @@ def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: s
         if row is None:
             bad.append((record, reason or "invalid record"))
             continue
-        key = (row[0], row[1])
+        key = (row[0], row[1], row[16])
         if key in latest:
             result.duplicates_collapsed += 1
         latest[key] = row
@@ -208,8 +356,13 @@ def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: s
         cur.execute(_CREATE_TEMP)
         good_rows = _load_temp(cur, rows, bad)
         if good_rows:
-            cur.execute(_UPSERT)
-            inserted, updated, unchanged, _ = cur.fetchone()
+            cur.execute(_SNAPSHOT)
+            kinds = {row[16] for row in rows}
+            for kind in _KIND_ORDER:
+                if kind in kinds:
+                    cur.execute(_UPSERT, {"kind": kind})
+            cur.execute(_COUNT)
+            inserted, updated, unchanged = cur.fetchone()
             result.inserted, result.updated, result.unchanged = int(inserted), int(updated), int(unchanged)
         if bad:
             execute_values(cur, _QUARANTINE, [_quarantine_row(rec, reason, run_id) for rec, reason in bad],
