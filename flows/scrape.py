@@ -1,6 +1,6 @@
 """The ``scrape`` flow: source → raw_jobs.
 
-    schema setup ─▶ fetch + parse (page checks) ─▶ upsert raw ─▶ archive pages
+    schema setup ─▶ fetch + parse (page checks) ─▶ follow details ─▶ upsert raw ─▶ archive pages
                  ─▶ metrics (artifacts + monitoring tables) ─▶ event jobinsight.scrape.completed
 """
 
@@ -19,7 +19,12 @@ from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.scrape.runner import open_source, scrape_result
 from jobinsight.tasks.artifacts import publish_run_artifacts
 from jobinsight.tasks.process_phases import setup_schema
-from jobinsight.tasks.scrape_steps import archive_fetched_pages, fetch_and_parse, upsert_raw
+from jobinsight.tasks.scrape_steps import (
+    archive_fetched_pages,
+    fetch_and_parse,
+    follow_listing_details,
+    upsert_raw,
+)
 from jobinsight.tasks.settings_check import validated_settings
 
 SCRAPE_COMPLETED = "jobinsight.scrape.completed"
@@ -40,11 +45,12 @@ def scrape_flow(options: PipelineOptions | None = None) -> PipelineResult:
     with open_source(options) as target:
         logger.info("scraping %s (%s)", target.source, target.base_url or f"{len(target.urls)} URLs")
         crawled = fetch_and_parse(target, options)
-    outcome = crawled.value
+        detailed = follow_listing_details(db_url, target, crawled.value, options)
+    outcome = detailed.value
     for problem in outcome.problems:
         logger.warning("problem page %s: %s (%s)", problem["url"], problem["verdict"], problem["reason"])
     upserted = upsert_raw(db_url, outcome, run_id)
-    phases = [crawled.metric, upserted.metric]
+    phases = [crawled.metric, detailed.metric, upserted.metric]
     archived = 0
     if target.fetches_pages:
         stored = archive_fetched_pages(outcome, options.archive_root or archive_root())

@@ -221,7 +221,14 @@ def _source_help() -> str:
 
 Source = Annotated[str, typer.Option("--source", help=_source_help())]
 BaseUrl = Annotated[str | None, typer.Option("--base-url", help="Listing start URL (default: the source's).")]
-Urls = Annotated[list[str] | None, typer.Option("--urls", help="Job page/sitemap URL or a file of URLs (jsonld and other sources without pagination).")]
+Urls = Annotated[list[str] | None, typer.Option(
+    "--urls", help="Job page/sitemap URLs or files of URLs (jsonld and other sources without pagination); "
+                   "detail-page URLs for a board with a detail parser (topcv). Several may follow one --urls.")]
+FollowDetails = Annotated[bool | None, typer.Option(
+    "--follow-details/--no-follow-details", help="Follow new/changed/stale cards to their detail page.")]
+DetailBudget = Annotated[int | None, typer.Option("--detail-budget", help="Detail-page requests per run at most.")]
+DetailRefresh = Annotated[float | None, typer.Option(
+    "--detail-refresh-days", help="Re-read details older than this many days.")]
 MaxPages = Annotated[int | None, typer.Option("--max-pages", help="Listing pages to fetch at most.")]
 Delay = Annotated[float | None, typer.Option("--delay", help="Seconds between requests to one host.")]
 
@@ -262,13 +269,17 @@ def scrape_cmd(
     urls: Urls = None,
     max_pages: MaxPages = None,
     delay: Delay = None,
+    follow_details: FollowDetails = None,
+    detail_budget: DetailBudget = None,
+    detail_refresh_days: DetailRefresh = None,
     database_url: DatabaseUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run the scrape flow: a source -> raw_jobs (pages archived, event emitted)."""
     _use_database(database_url)
     options = _options(pipeline_mode="scrapeOnly", source=source, base_url=base_url, urls=urls or [],
-                       max_pages=max_pages, delay_seconds=delay)
+                       max_pages=max_pages, delay_seconds=delay, follow_details=follow_details,
+                       detail_budget=detail_budget, detail_refresh_days=detail_refresh_days)
     _run_pipeline("scrape", options, as_json)
 
 
@@ -280,6 +291,9 @@ def run_cmd(
     urls: Urls = None,
     max_pages: MaxPages = None,
     delay: Delay = None,
+    follow_details: FollowDetails = None,
+    detail_budget: DetailBudget = None,
+    detail_refresh_days: DetailRefresh = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per process batch.")] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="Re-process every row, not only unprocessed ones.")] = False,
     max_records: Annotated[int | None, typer.Option("--max-records", help="Process at most this many rows.")] = None,
@@ -290,7 +304,8 @@ def run_cmd(
     _use_database(database_url)
     options = _options(pipeline_mode=mode, source=source, base_url=base_url, urls=urls or [], max_pages=max_pages,
                        delay_seconds=delay, batch_size=batch_size, only_unprocessed=not all_rows,
-                       max_records=max_records)
+                       max_records=max_records, follow_details=follow_details, detail_budget=detail_budget,
+                       detail_refresh_days=detail_refresh_days)
     _run_pipeline("full", options, as_json)
 
 
@@ -336,13 +351,33 @@ def deploy_cmd(
     emit(report.to_dict(), as_json, setup.human_summary(report))
 
 
+def spread_multi_values(argv: list[str], options: tuple[str, ...] = ("--urls",)) -> list[str]:
+    """``--urls A B C`` -> ``--urls A --urls B --urls C`` (click wants the flag before each value)."""
+    out: list[str] = []
+    current: str | None = None
+    for arg in argv:
+        if arg == "--":
+            current = None
+            out.append(arg)
+        elif arg in options:
+            current = arg
+            out.append(arg)
+        elif current is not None and not arg.startswith("-") and out and out[-1] != current:
+            out.extend([current, arg])
+        else:
+            if arg.startswith("-"):
+                current = None
+            out.append(arg)
+    return out
+
+
 def main() -> None:
     """Console entry point: turn known failures into a clear message and exit code 2."""
     from jobinsight.config import apply_prefect_defaults
 
     apply_prefect_defaults()
     try:
-        app()
+        app(args=spread_multi_values(sys.argv[1:]))
     except UserFacingError as exc:
         typer.echo(explain(exc), err=True)
         raise SystemExit(2) from None

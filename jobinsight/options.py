@@ -56,7 +56,8 @@ class PipelineOptions(BaseModel):
     source: str = Field("topcv", description="A source of jobinsight.scrape.registry (topcv, demo, …).",
                         json_schema_extra=lambda schema: schema.update(enum=_source_names()))
     base_url: str | None = Field(None, description="Listing base URL (topcv); default TopCV's IT listing.")
-    urls: list[str] = Field(default_factory=list, description="Job page or sitemap URLs (jsonld).")
+    urls: list[str] = Field(default_factory=list,
+                            description="Job page or sitemap URLs (jsonld); TopCV detail-page URLs (topcv).")
     max_pages: int = Field(5, ge=1, le=10_000, description="Listing pages to fetch at most.")
     delay_seconds: float | None = Field(None, ge=0, le=600, allow_inf_nan=False, description="Per-host delay (default from env).")
     concurrency: int | None = Field(None, ge=1, le=64, description="Requests in flight (default from env).")
@@ -66,6 +67,14 @@ class PipelineOptions(BaseModel):
                                      description="archive source: only pages saved on this date.")
     demo_pages: int = Field(3, ge=1, le=1000, description="demo source: listing pages the demo board serves.")
     demo_per_page: int = Field(20, ge=1, le=200, description="demo source: jobs per demo page.")
+    follow_details: bool = Field(default_factory=lambda: get_settings().follow_details,
+                                 description="topcv/demo: follow new, changed or stale cards to their detail page.")
+    detail_budget: int = Field(default_factory=lambda: get_settings().detail_budget, ge=0, le=1_000_000,
+                               description="Detail-page requests per run at most (JOBINSIGHT_DETAIL_BUDGET).")
+    detail_refresh_days: float = Field(default_factory=lambda: get_settings().detail_refresh_days,
+                                       ge=0, le=3650, allow_inf_nan=False,
+                                       description="Re-read a posting's detail page when its details are older "
+                                                   "than this many days (JOBINSIGHT_DETAIL_REFRESH_DAYS).")
 
     @field_validator("source")
     @classmethod

@@ -89,6 +89,14 @@ class Settings(BaseSettings):
         "JOBINSIGHT_USER_AGENT", "User-Agent of the crawler.", f"`{DEFAULT_USER_AGENT}`",
         default=DEFAULT_USER_AGENT, min_length=1, max_length=500)
     respect_robots: bool = _var("JOBINSIGHT_RESPECT_ROBOTS", "Honour robots.txt.", "true", default=True)
+    follow_details: bool = _var(
+        "JOBINSIGHT_FOLLOW_DETAILS", "Follow new, changed or stale listing cards to their detail page.", "true",
+        default=True)
+    detail_budget: int = _var(
+        "JOBINSIGHT_DETAIL_BUDGET", "Detail-page requests per scrape run at most.", default=500, ge=0, le=1_000_000)
+    detail_refresh_days: float = _var(
+        "JOBINSIGHT_DETAIL_REFRESH_DAYS", "Re-read a posting's detail page when its details are older than this.",
+        default=7.0, ge=0, le=3650, allow_inf_nan=False)
 
     # --- LLM enricher (off unless base URL and model are both set) ------------------------
     llm_base_url: str | None = _var(

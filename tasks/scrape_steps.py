@@ -13,11 +13,12 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from jobinsight import progress
+from jobinsight.db.detail_state import known_postings
 from jobinsight.db.raw_upsert import UpsertResult, upsert_raw_jobs
 from jobinsight.metrics import measure
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.outcome import CrawlOutcome
-from jobinsight.scrape.runner import SourceTarget, archive_pages, crawl
+from jobinsight.scrape.runner import SourceTarget, archive_pages, crawl, follow_details
 from jobinsight.tasks.process_phases import PhaseOutput
 from jobinsight.tasks.retry_policy import BACKOFF, retry_on_transient
 
@@ -52,7 +53,7 @@ def fetch_and_parse(target: SourceTarget, options: PipelineOptions) -> PhaseOutp
 def upsert_raw(db_url: str, outcome: CrawlOutcome, run_id: str) -> PhaseOutput:
     """Bulk upsert the parsed jobs into raw_jobs (idempotent)."""
     with measure("upsert_raw") as timer:
-        result: UpsertResult = upsert_raw_jobs(db_url, (job.to_row() for job in outcome.jobs), run_id=run_id)
+        result: UpsertResult = upsert_raw_jobs(db_url, (job.to_row() for job in outcome.records), run_id=run_id)
         timer.rows_in = result.received
         timer.rows_out = result.inserted + result.updated + result.unchanged
         timer.extra = result.to_dict()
@@ -68,3 +69,18 @@ def archive_fetched_pages(outcome: CrawlOutcome, root: str) -> PhaseOutput:
         timer.rows_out = written
         timer.extra = {"bytes": sum(len(p.page.body) for p in outcome.pages), "errors": outcome.archive_errors}
     return PhaseOutput(written, timer.metric)
+
+
+@task(name="scrape-follow-details", retries=2, retry_delay_seconds=BACKOFF, retry_condition_fn=_retry_crawl,
+      cache_policy=NO_CACHE)
+def follow_listing_details(db_url: str, target: SourceTarget, outcome: CrawlOutcome,
+                           options: PipelineOptions) -> PhaseOutput:
+    """Fetch the detail pages of new, changed or stale cards (within the run's detail budget)."""
+    with measure("follow_details") as timer:
+        before = len(outcome.detail_jobs)
+        follow_details(outcome, target, options, lambda source, ids: known_postings(db_url, source, ids),
+                       progress=lambda done, total: progress.report("details", done, total))
+        timer.rows_in = int(outcome.detail_counts.get("details_planned", 0))
+        timer.rows_out = len(outcome.detail_jobs) - before
+        timer.extra = dict(outcome.detail_counts)
+    return PhaseOutput(outcome, timer.metric)

@@ -48,6 +48,15 @@ class CrawlOutcome:
     stopped_reason: str | None = None
     stopped_url: str | None = None
     duration_s: float = 0.0
+    #: Postings read from detail pages (one raw row each with their card, by ``(source, job_id)``).
+    detail_jobs: list[RawJob] = field(default_factory=list)
+    #: Detail-following numbers (planned, fetched, skipped and why, JSON-LD fallbacks, budget).
+    detail_counts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def records(self) -> list[RawJob]:
+        """Everything to upsert: listing rows first, then detail rows (the upsert merges them)."""
+        return [*self.jobs, *self.detail_jobs]
 
     @property
     def ok(self) -> bool:
@@ -69,4 +78,5 @@ class CrawlOutcome:
             "archive_errors": self.archive_errors,
             "stopped_reason": self.stopped_reason,
             "duration_s": round(self.duration_s, 3),
+            **self.detail_counts,
         }

@@ -8,15 +8,17 @@ makes them testable without a Prefect server.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from jobinsight.db.raw_upsert import UpsertResult
 from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult, PipelineStats
 from jobinsight.scrape.archive import ArchiveWriter
 from jobinsight.scrape.crawl import Progress, crawl_listing, crawl_pages
+from jobinsight.scrape.details import DetailCrawl, crawl_details, merge_into, plan_details
 from jobinsight.scrape.fetcher import FetchSettings
 from jobinsight.scrape.outcome import CrawlOutcome
 from jobinsight.scrape.registry import Politeness, Source, get_source, parser_name
@@ -77,6 +79,10 @@ def open_source(options: PipelineOptions) -> Iterator[SourceTarget]:
             raise ValueError(f"source {source.name} needs urls: job page or sitemap URLs (--urls)")
         yield SourceTarget(source.name, None, urls, settings)
         return
+    if urls and source.detail_parser is not None and options.base_url is None:
+        # detail pages given by URL (``--source topcv --urls ...``): no listing this run
+        yield SourceTarget(source.name, None, urls, settings)
+        return
     base_url = options.base_url or source.start_url
     if base_url is None:
         raise ValueError(f"source {source.name} has no start URL: give its listing URL (--base-url)")
@@ -88,6 +94,8 @@ def crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | N
     source = get_source(target.source)
     if source.crawl is not None:
         return source.crawl(options)
+    if target.urls and target.base_url is None and source.detail_parser is not None:
+        return crawl_given_details(target, options, progress)
     if source.pagination is None or target.base_url is None:
         return crawl_pages(target.urls, target.settings, source.parser, source=source.name, progress=progress)
     return crawl_listing(
@@ -99,6 +107,94 @@ def crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | N
         progress=progress,
         pagination=source.pagination,
     )
+
+
+def _detail_archive(options: PipelineOptions) -> ArchiveWriter | None:
+    from jobinsight.config import archive_root
+
+    try:
+        return ArchiveWriter(options.archive_root or archive_root())
+    except Exception as exc:  # the archive is a copy; a crawl without one still stores its rows
+        log.warning("detail pages will not be archived: %s", exc)
+        return None
+
+
+def _crawl_details(targets: list[tuple[str | None, str]], source: Source, target: SourceTarget,
+                   options: PipelineOptions, progress: Progress | None) -> DetailCrawl:
+    assert source.detail_parser is not None
+    return crawl_details(targets, target.settings, parser=source.detail_parser,
+                         parser_name=parser_name(source.detail_parser), source=source.name,
+                         archive=_detail_archive(options), progress=progress)
+
+
+def crawl_given_details(
+    target: SourceTarget, options: PipelineOptions, progress: Progress | None = None
+) -> CrawlOutcome:
+    """Detail pages given by URL, each read with the source's detail parser (the budget applies)."""
+    from jobinsight.scrape.sources.topcv_detail import job_id_from_detail_url
+
+    source = get_source(target.source)
+    outcome = CrawlOutcome(source=target.source)
+    targets = [(job_id_from_detail_url(url), url) for url in dict.fromkeys(target.urls)]
+    allowed = targets[: options.detail_budget]
+    crawl = _crawl_details(allowed, source, target, options, progress)
+    merge_into(outcome, crawl)
+    outcome.detail_counts.update({"details_planned": len(allowed), "details_over_budget": len(targets) - len(allowed)})
+    _detail_totals(outcome, crawl)
+    outcome.jobs_found = len({job.key for job in outcome.detail_jobs})
+    outcome.stopped_reason = crawl.stopped_reason
+    if len(targets) > len(allowed):
+        log.warning("detail budget of %d requests reached: %d URLs not fetched", options.detail_budget,
+                    len(targets) - len(allowed))
+    return outcome
+
+
+#: ``(source, job_ids) -> {job_id: KnownPosting}``: what raw_jobs holds about the cards.
+KnownLookup = Callable[[str, list[str]], dict]
+
+
+def follow_details(
+    outcome: CrawlOutcome,
+    target: SourceTarget,
+    options: PipelineOptions,
+    known: KnownLookup,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> CrawlOutcome:
+    """Follow the listing's cards to their detail pages where worth it (see ``scrape.details``).
+
+    Only for a source with a detail parser, after a listing crawl. Adds the detail postings,
+    problems and counts to ``outcome`` and returns it.
+    """
+    try:
+        source = get_source(target.source)
+    except KeyError:
+        return outcome
+    if not options.follow_details or source.detail_parser is None or not target.base_url or not outcome.jobs:
+        return outcome
+    from jobinsight.db.raw_upsert import card_hash
+
+    stored = known(outcome.source, [job.job_id for job in outcome.jobs])
+    plan = plan_details(
+        outcome.jobs, stored, listing_url=target.base_url, card_hash=card_hash,
+        refresh_after=timedelta(days=options.detail_refresh_days), budget=options.detail_budget,
+        now=now or datetime.now(UTC),
+    )
+    log.info("details: %d to fetch (%d new, %d changed, %d stale), %d fresh, %d on other hosts, %d over budget",
+             len(plan.targets), plan.new, plan.changed, plan.stale, plan.fresh, plan.off_host, plan.over_budget)
+    if plan.over_budget:
+        log.warning("detail budget of %d requests reached: %d postings keep their old (or no) details until "
+                    "the next run", options.detail_budget, plan.over_budget)
+    crawl = _crawl_details(plan.targets, source, target, options, progress)
+    merge_into(outcome, crawl, plan)
+    _detail_totals(outcome, crawl)
+    return outcome
+
+
+def _detail_totals(outcome: CrawlOutcome, crawl: DetailCrawl) -> None:
+    outcome.detail_counts["detail_budget_exhausted"] = bool(outcome.detail_counts.get("details_over_budget"))
+    outcome.pages_blocked += crawl.blocked
+    outcome.pages_failed += crawl.failed
 
 
 def archive_pages(outcome: CrawlOutcome, root: str) -> int:
@@ -121,6 +217,10 @@ def archive_pages(outcome: CrawlOutcome, root: str) -> int:
     return written
 
 
+def _describe_problems(problems: list[dict[str, str]]) -> str:
+    return "; ".join(f"{p['verdict']} at {p['url']}: {p['reason']}" for p in problems[:5])
+
+
 def scrape_result(
     outcome: CrawlOutcome,
     upsert: UpsertResult,
@@ -130,15 +230,25 @@ def scrape_result(
     duration_s: float,
 ) -> PipelineResult:
     """The scrape run's ``PipelineResult``: success needs usable pages and a clean upsert."""
-    problems = "; ".join(f"{p['verdict']} at {p['url']}: {p['reason']}" for p in outcome.problems[:5])
+    problems = _describe_problems(outcome.problems)
     usable = outcome.jobs_found > 0
     if usable:
         message = (
             f"{outcome.jobs_found} jobs from {outcome.pages_fetched} pages: {upsert.inserted} inserted, "
             f"{upsert.updated} updated, {upsert.unchanged} unchanged, {upsert.quarantined} quarantined"
         )
-        if outcome.problems:
-            message += f"; pagination ended early: {problems}"
+        if outcome.detail_counts:
+            c = outcome.detail_counts
+            message += (f"; {c.get('detail_pages_fetched', 0)} detail pages read"
+                        f" ({c.get('details_jsonld_fallback', 0)} through JSON-LD only)")
+            if c.get("detail_budget_exhausted"):
+                message += f", detail budget reached ({c.get('details_over_budget', 0)} postings left for later)"
+        listing_problems = [p for p in outcome.problems if p.get("page") != "detail"]
+        detail_problems = [p for p in outcome.problems if p.get("page") == "detail"]
+        if listing_problems:
+            message += "; pagination ended early: " + _describe_problems(listing_problems)
+        if detail_problems:
+            message += f"; {len(detail_problems)} detail pages unusable: " + _describe_problems(detail_problems)
     else:
         message = (
             f"no jobs were scraped from {outcome.pages_fetched} pages"

@@ -488,6 +488,114 @@ def render_detail(job: DemoJob, base_url: str) -> str:
 </script></head><body><h1>{_a(job.title)}</h1><div class="job-description">{job.description}</div></body></html>"""
 
 
+_RANKS = ("Nhân viên", "Nhân viên", "Nhân viên", "Trưởng nhóm", "Thực tập sinh", "Trưởng/Phó phòng",
+          "Quản lý / Giám sát")
+_EDUCATION = ("Đại Học trở lên", "Cao Đẳng trở lên", "Không yêu cầu", "Trung cấp trở lên")
+_WORK_FORMS = ("Toàn thời gian", "Toàn thời gian", "Bán thời gian", "Làm việc tại văn phòng / Onsite",
+               "Kết hợp tại văn phòng và từ xa (Hybrid)")
+_CATEGORIES = (("Công nghệ Thông tin", "Software Engineering"), ("Công nghệ Thông tin", "Data"),
+               ("Kế toán / Kiểm toán", "Kế toán tổng hợp"), ("Kinh doanh/Bán hàng", "Sales phần mềm"))
+
+
+def detail_facts(job: DemoJob) -> dict[str, object]:
+    """The detail-page values of ``job`` (deterministic), for the page and for tests to compare with."""
+    rng = random.Random(f"detail:{job.job_id}:{job.salary.text}")
+    deadline = REFERENCE_DATE + timedelta(days=job.days_left)
+    return {
+        "job_level": rng.choice(_RANKS),
+        "education": rng.choice(_EDUCATION),
+        "openings": f"{rng.choice([1, 1, 2, 3, 5, 10])} người",
+        "employment_type": rng.choice(_WORK_FORMS),
+        "categories": list(rng.choice(_CATEGORIES)),
+        "deadline": deadline.strftime("%d/%m/%Y"),
+        "experience": job.experience,
+        "work_locations": [
+            {"city": city, "address": f"Số {10 + i}, đường Demo, {', '.join(districts) or city}"}
+            for i, (city, districts) in enumerate(job.cities)
+        ],
+    }
+
+
+def render_topcv_detail(job: DemoJob, base_url: str) -> str:
+    """A detail page in TopCV's 2026 detail markup (title box, general info, sections, JSON-LD).
+
+    Its JSON-LD carries the same posting with TopCV's quirks: ``validThrough`` a month after
+    ``datePosted`` (not the visible deadline) and only the first work location.
+    """
+    facts = detail_facts(job)
+    posted = REFERENCE_DATE - timedelta(days=job.posted_days)
+    ld = jobposting(job, base_url)
+    ld["url"] = f"{base_url}{job.path()}"
+    ld["validThrough"] = f"{(posted + timedelta(days=30)).isoformat()}T23:59:59+07:00"
+    ld["jobLocation"] = ld["jobLocation"][:1]  # type: ignore[index]
+    data = json.dumps(ld, ensure_ascii=False).replace("</", "<\\/")
+    cities = ",".join(f"<a href='{base_url}/tim-viec-lam-tai-{slugify(c)}'>{_a(c)}</a>" for c, _ in job.cities)
+    tooltip = "".join(f"<li>{_a(c)}: {_a(', '.join(d) or c)}</li>" for c, d in job.cities)
+    places = "".join(
+        f'<div style="margin-bottom: 10px">- <strong>{_a(str(w["city"]))}:</strong> {_a(str(w["address"]))}</div>'
+        for w in facts["work_locations"]  # type: ignore[attr-defined]
+    )
+    general = "".join(
+        f'<div class="box-general-group"><div class="box-general-group-info">'
+        f'<div class="box-general-group-info-title">{label}</div>'
+        f'<div class="box-general-group-info-value">{_a(str(facts[key]))}</div></div></div>'
+        for label, key in (("Cấp bậc", "job_level"), ("Học vấn", "education"), ("Số lượng tuyển", "openings"),
+                           ("Hình thức làm việc", "employment_type"))
+    )
+    categories = "".join(f'<a class="box-category-tag" href="{base_url}/tim-viec-lam-{slugify(c)}">{_a(c)}</a>'
+                         for c in facts["categories"])  # type: ignore[attr-defined]
+    tags = ", ".join(_a(t) for t in job.tags)
+    salary_label = "Thu nhập" if int(job.job_id) % 3 == 0 else "Mức lương"
+    return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{_a(job.title)}</title>
+<link rel="canonical" href="{base_url}{job.path()}" />
+</head><body><header class="navbar"><a href="{base_url}/">Demo Board</a></header>
+<div class="job-detail__wrapper"><div class="job-detail__body"><div class="job-detail__body-left">
+<div class="job-detail__box--left job-detail__info" id="header-job-info">
+<h1 class="job-detail__info--title ">{_a(job.title)}</h1>
+<div class="job-detail__info--sections">
+<div class="job-detail__info--section section-salary"><div class="job-detail__info--section-content">
+<div class="job-detail__info--section-content-title">{salary_label}</div>
+<div class="job-detail__info--section-content-value">{_a(job.salary.text)}</div></div></div>
+<div class="job-detail__info--section section-location"><div class="job-detail__info--section-content">
+<div class="job-detail__info--section-content-title">Địa điểm</div>
+<div class="job-detail__info--section-content-value"><span class='text-highlight' data-html='true'
+ data-original-title="{_a('<ul>' + tooltip + '</ul>')}">{cities}</span></div></div></div>
+<div class="job-detail__info--section section-experience"><div class="job-detail__info--section-content">
+<div class="job-detail__info--section-content-title">Kinh nghiệm</div>
+<div class="job-detail__info--section-content-value">{_a(job.experience)}</div></div></div>
+</div>
+<div class="job-detail__info--flex"><div class="job-detail__info--deadline">Hạn nộp hồ sơ:
+<div class="job-detail__info--deadline-date">{facts["deadline"]}</div>
+<span class="job-detail__info--deadline-convert"><span class="deadline">(Còn <strong>{job.days_left}</strong> ngày)</span></span>
+</div></div></div>
+<div class="job-detail__information-detail--content"><div class="job-description">
+<div class="job-description__item"><h3> Mô tả công việc </h3><div class="job-description__item--content">
+<p>- Phát triển và vận hành hệ thống cho {_a(job.company)}.</p><p>- Làm việc với {tags}.</p></div></div>
+<div class="job-description__item job-detail-section requirement"><h3> Yêu cầu ứng viên </h3>
+<div class="job-description__item--content"><p>• Kinh nghiệm: {_a(job.experience)}.</p><p>• Thành thạo {tags}.</p></div></div>
+<div class="job-description__item job-detail-section benefit"><h3> Quyền lợi </h3>
+<div class="job-description__item--content"><p>+ Tháng lương thứ 13.</p><p>+ Bảo hiểm đầy đủ.</p></div></div>
+<div class="job-description__item"><h3> Địa điểm làm việc </h3><div class="job-description__item--content">{places}</div></div>
+</div></div>
+<div class="job-detail__information-detail--actions-label">Hạn nộp hồ sơ: {facts["deadline"]}</div>
+</div>
+<div class="job-detail__body-right">
+<div class="job-detail__box--right job-detail__company"><div class="job-detail__company--information">
+<div class="job-detail__company--information-item company-name">
+<a class="company-logo" href="{base_url}{job.company_path()}"><img src="{base_url}/static/company_logos/{job.company_slug}.png" alt="{_a(job.company)}"></a>
+<div class="company-name-label"><a class="name" href="{base_url}{job.company_path()}">{_a(job.company)}</a></div></div>
+</div></div>
+<div class="job-detail__box--right job-detail__body-right--box-general"><div class="box-title">Thông tin chung</div>
+<div class="box-general-content">{general}</div></div>
+<div class="job-detail__box--right job-detail__body-right--box-category"><div class="box-category">
+<div class="box-title">Danh mục Nghề liên quan</div><div class="box-category-tags">{categories}</div></div>
+<div class="box-category box-category-city"><div class="box-title">Tìm việc theo địa giới trước sáp nhập</div></div>
+</div></div></div></div>
+<script type="application/ld+json">{data}</script>
+<footer><div class="g-recaptcha" data-size="invisible" data-sitekey="demo-site-key"></div></footer>
+</body></html>"""
+
+
 def render_sitemap_index(sitemap_urls: list[str]) -> str:
     items = "".join(f"<sitemap><loc>{_a(u)}</loc></sitemap>" for u in sitemap_urls)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{items}</sitemapindex>'

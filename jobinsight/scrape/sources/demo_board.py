@@ -9,8 +9,10 @@ at least Retry-After seconds later") from the server's side.
 Routes::
 
     GET /viec-lam-it?page=N      listing pages 1..pages with per_page cards, then zero cards
-    GET /viec-lam/<slug>/<id>.html, /brand/.../<slug>-j<id>.html, /jobs/<id>
-                                 JSON-LD JobPosting detail page
+    GET /viec-lam/<slug>/<id>.html
+                                 detail page in TopCV's detail markup (with its JSON-LD)
+    GET /brand/.../<slug>-j<id>.html, /jobs/<id>
+                                 JSON-LD-only detail page (a layout the TopCV parser does not know)
     GET /sitemap.xml             sitemap index -> /sitemaps/jobs-<k>.xml (url sets of /jobs/<id>)
     GET /robots.txt              "Disallow: /private/" unless overridden
     GET /private/...             a listing page (only robots.txt keeps crawlers out)
@@ -44,6 +46,7 @@ from jobinsight.scrape.sources.demo import (
     render_detail,
     render_listing,
     render_sitemap_index,
+    render_topcv_detail,
     render_urlset,
 )
 
@@ -73,6 +76,7 @@ class DemoBoard:
         per_page: int = 20,
         seed: int = 7,
         version: int = 0,
+        changing_every: int = 5,
         rate_limit_first: int = 0,
         retry_after: int | str = 1,
         error_first: int = 0,
@@ -87,6 +91,8 @@ class DemoBoard:
         self.per_page = per_page
         self.seed = seed
         self.version = version
+        #: with ``version != 0`` every ``changing_every``-th posting's card (its salary) differs
+        self.changing_every = changing_every
         self.rate_limit_first = rate_limit_first
         self.retry_after = retry_after
         self.error_first = error_first
@@ -103,7 +109,7 @@ class DemoBoard:
         self.max_in_flight = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._jobs_cache: tuple[tuple[int, int, int], list[DemoJob]] | None = None
+        self._jobs_cache: tuple[tuple[int, int, int, int], list[DemoJob]] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -164,10 +170,11 @@ class DemoBoard:
 
     def jobs(self) -> list[DemoJob]:
         """All jobs of the board as currently configured (``pages * per_page``)."""
-        key = (self.pages * self.per_page, self.seed, self.version)
+        key = (self.pages * self.per_page, self.seed, self.version, self.changing_every)
         with self._lock:
             if self._jobs_cache is None or self._jobs_cache[0] != key:
-                self._jobs_cache = (key, generate_jobs(key[0], seed=self.seed, version=self.version))
+                self._jobs_cache = (key, generate_jobs(key[0], seed=self.seed, version=self.version,
+                                                       changing_every=self.changing_every))
             return self._jobs_cache[1]
 
     def jobs_on_page(self, page: int) -> list[DemoJob]:
@@ -279,6 +286,8 @@ class DemoBoard:
             )
         job = self._job_for_path(path)
         if job is not None:
+            if path.startswith("/viec-lam/"):
+                return 200, _HTML, render_topcv_detail(job, self.base_url).encode("utf-8"), delay
             return 200, _HTML, render_detail(job, self.base_url).encode("utf-8"), delay
         return 404, _HTML, b"<h1>404 Not Found</h1>", delay
 

@@ -261,6 +261,8 @@ def _posting_to_job(
         logo_url=logo_url,
         posted_time=parse_datetime(date_posted),
         payload=payload,
+        page_kind="full",
+        description=payload.get("description"),
     )
 
 
