@@ -27,6 +27,9 @@ from jobinsight.process.claims import Claim, release_claim
 RAW_COLUMNS = [
     "id", "source", "job_id", "title", "company_name", "salary", "skills", "location", "location_detail",
     "deadline", "crawled_at", "content_hash", "payload", "job_url",
+    # detail-page columns (V008): the enricher and the detail parsers read them
+    "description", "requirements", "job_level", "experience", "education", "openings", "employment_type",
+    "job_category",
 ]
 _TIMESTAMPS = ("crawled_at",)
 
@@ -34,7 +37,9 @@ _COPY_OUT = sql.SQL(
     """COPY (
         SELECT r.id, r.source, r.job_id, r.title, r.company_name, r.salary, r.skills, r.location,
                r.location_detail, r.deadline, extract(epoch FROM r.crawled_at)::float8, r.content_hash, r.payload,
-               CASE WHEN r.job_url ~* '^.+https?://' THEN r.job_url END
+               CASE WHEN r.job_url ~* '^.+https?://' THEN r.job_url END,
+               r.description, r.requirements, r.job_level, r.experience, r.education, r.openings,
+               r.employment_type, r.job_category
           FROM public.raw_jobs r
          WHERE r.id BETWEEN {lo} AND {hi}
            AND jobinsight_monitoring.raw_is_eligible({mode}, r.is_processed, r.process_error,

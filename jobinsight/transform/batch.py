@@ -52,6 +52,12 @@ from jobinsight.transform.enrich_rules import (
     text_features,
     title_features,
 )
+from jobinsight.transform.job_details import (
+    education_level,
+    employment_type,
+    experience_months,
+    openings_count,
+)
 from jobinsight.transform.locations import parse_location_pairs, resolve_place
 from jobinsight.transform.salary import SalaryParse, parse_salary, salary_from_text
 from jobinsight.transform.titles import clean_title, title_truncated
@@ -66,7 +72,8 @@ STATS_KEYS = (
 )
 _PAYLOAD_KEYS = ("description", "requirements", "level", "work_type", "category", "experience")
 # Raw detail-page columns (issue 12) that take precedence over the payload keys of the same meaning.
-_RAW_CONTEXT_COLUMNS = {"level": "job_level", "category": "job_category", "experience": "experience"}
+_RAW_CONTEXT_COLUMNS = {"description": "description", "requirements": "requirements", "level": "job_level",
+                        "work_type": "employment_type", "category": "job_category", "experience": "experience"}
 _TEXT_COLUMNS = tuple(c for c in (*PASSTHROUGH_COLUMNS, "payload") if c not in ("verified_employer", "crawled_at"))
 _END_OF_DAY = pd.Timedelta(hours=23, minutes=59, seconds=59)
 
@@ -339,6 +346,29 @@ def _check_declared(out: dict[str, Any]) -> None:
         )
 
 
+def _detail_values(work: pd.DataFrame, reasons: _Reasons) -> dict[str, Any]:
+    """Experience months, openings, education level and employment type, once per distinct value."""
+    out: dict[str, Any] = {}
+    exp_codes, exp_distinct = _factorize(_column(work, "experience"))
+    months, failures = _map_distinct(exp_distinct, experience_months)
+    reasons.add_failures(exp_codes, failures, "experience")
+    months = [m if m is not None else (None, None) for m in months]
+    out["experience_min_months"] = (exp_codes, [m[0] for m in months])
+    out["experience_max_months"] = (exp_codes, [m[1] for m in months])
+    for column, name, parse in (("openings", "openings", openings_count),
+                                ("education", "education_level", education_level),
+                                ("employment_type", "employment_type", employment_type)):
+        codes, distinct = _factorize(_column(work, column))
+        values, failures = _map_distinct(distinct, parse)
+        reasons.add_failures(codes, failures, column)
+        out[name] = (codes, values)
+    return out
+
+
+def _int_take(per_distinct: Sequence[int | None], codes: np.ndarray) -> pd.arrays.IntegerArray:
+    return pd.array(list(per_distinct), dtype="Int64").take(codes)
+
+
 _NO_ENRICHMENT = ("[]", "unknown", "other", "unknown", "[]", "[]", 0, None)
 
 
@@ -530,6 +560,9 @@ def transform_batch(
         )
         salary_type = _take([s.salary_type for s in salaries], sal_codes)
 
+    with _timed(timings, "details"):
+        details = _detail_values(work, reasons)
+
     with _timed(timings, "assemble"):
         ver_codes, ver_distinct = _factorize(_column(work, "verified_employer"))
         verified = pd.array(_take([_verified(v) for v in ver_distinct], ver_codes), dtype="boolean")
@@ -584,6 +617,12 @@ def transform_batch(
         from_text = np.array([src == "text" for src in salary_sources], dtype=bool)[sal_codes]
         out["enrichment_source"] = _text_take([ENRICHMENT_SOURCE], np.zeros(len(keep), dtype=np.int64))
         out["enrichment_version"] = _text_take([ENRICHMENT_VERSION], np.zeros(len(keep), dtype=np.int64))
+        for name in ("experience_min_months", "experience_max_months", "openings"):
+            codes, values = details[name]
+            out[name] = _int_take(values, codes[keep])
+        for name in ("employment_type", "education_level"):
+            codes, values = details[name]
+            out[name] = _text_take(values, codes[keep])
         _check_declared(out)
         staging = pd.DataFrame(out, columns=list(STAGING_COLUMNS))
 

@@ -4,7 +4,8 @@
 -- locations ([{city, address}]), when the detail was last read, and the listing card's own hash
 -- (the crawler follows a card to its detail page when that hash changes). Listing and detail
 -- records for one posting meet in one row keyed by (source, job_id).
--- staging: experience in months, openings, employment type and education level, parsed.
+-- staging: experience in months, openings, employment type and education level, parsed; rank,
+-- category, work locations and the detail's age as they are.
 -- Every statement keeps existing rows and values (upgrade in place).
 
 ALTER TABLE public.raw_jobs
@@ -42,10 +43,9 @@ $$
     END
 $$;
 
+-- Staging keeps the short detail values; the long texts (description, requirements, benefits) stay
+-- in raw_jobs, where the enricher reads them (skills, family, work mode).
 ALTER TABLE jobinsight_staging.staging_jobs_data
-    ADD COLUMN IF NOT EXISTS description text,
-    ADD COLUMN IF NOT EXISTS requirements text,
-    ADD COLUMN IF NOT EXISTS benefits text,
     ADD COLUMN IF NOT EXISTS job_level text,
     ADD COLUMN IF NOT EXISTS job_category text,
     ADD COLUMN IF NOT EXISTS work_locations jsonb,
@@ -68,7 +68,7 @@ BEGIN
         def := regexp_replace(
             def,
             '\s+FROM\s+jobinsight_staging\.staging_jobs_data\s+d\s*;?\s*$',
-            ', d.description, d.requirements, d.benefits, d.job_level, d.job_category, d.work_locations,'
+            ', d.job_level, d.job_category, d.work_locations,'
             ' d.experience_min_months, d.experience_max_months, d.openings, d.employment_type,'
             ' d.education_level, d.detail_scraped_at'
             ' FROM jobinsight_staging.staging_jobs_data d');

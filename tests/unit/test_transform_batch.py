@@ -16,11 +16,12 @@ from jobinsight.transform.deadline import VN_TZ
 EXPECTED_COLUMNS = [
     "raw_id", "source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills",
     "location", "location_detail", "deadline", "verified_employer", "last_update", "logo_url", "posted_time",
-    "crawled_at", "content_hash", "title_clean", "company_name_standardized", "salary_min", "salary_max",
+    "crawled_at", "content_hash", "job_level", "job_category", "work_locations", "detail_scraped_at", "title_clean", "company_name_standardized", "salary_min", "salary_max",
     "salary_type", "salary_currency", "salary_period", "salary_amount_min", "salary_amount_max", "location_pairs",
     "cities", "due_date", "skills_normalized", "seniority", "job_family", "work_mode", "languages_required",
     "capabilities", "enrichment_source", "enrichment_version",
     "occupation_isco", "country", "region", "salary_suspect", "salary_source", "title_truncated", "company_rating",
+    "experience_min_months", "experience_max_months", "openings", "employment_type", "education_level",
 ]
 RAW_TEXT = ["source", "job_id", "title", "job_url", "company_name", "company_url", "salary", "skills", "location",
             "location_detail", "deadline", "last_update", "logo_url", "content_hash", "payload"]
