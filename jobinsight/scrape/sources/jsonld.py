@@ -481,7 +481,9 @@ def _salary(value: Any, posting_currency: Any) -> tuple[str | None, dict[str, An
         }
     )
     if low is None and high is None:
-        text = _text_of(inner) if isinstance(inner, str) else None
+        # a word where a number belongs ("Thoả thuận"), directly or inside the QuantitativeValue
+        words = inner.get("value") if isinstance(inner, dict) else inner
+        text = _text_of(words) if isinstance(words, str) else None
         return text, structured or None
     return format_salary(currency, low, high, unit), structured
 
