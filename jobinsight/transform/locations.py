@@ -107,7 +107,8 @@ def post_merger_province(name: str | None) -> str | None:
 
 
 def _name_or_text(part: str) -> str | None:
-    part = part.strip(" .:-–()[]")
+    # the "(mới)" suffix goes first: stripping brackets first would leave "Hồ Chí Minh (mới"
+    part = _SUFFIX_RE.sub("", part.strip()).strip(" .:-–()[]")
     if not part:
         return None
     return _canonical(part) or nfc(_SUFFIX_RE.sub("", part).strip()) or None
