@@ -77,6 +77,7 @@ class DemoBoard:
         seed: int = 7,
         version: int = 0,
         changing_every: int = 5,
+        detail_padding: int = 0,
         rate_limit_first: int = 0,
         retry_after: int | str = 1,
         error_first: int = 0,
@@ -93,6 +94,8 @@ class DemoBoard:
         self.version = version
         #: with ``version != 0`` every ``changing_every``-th posting's card (its salary) differs
         self.changing_every = changing_every
+        #: bytes of inert markup added to each TopCV-markup detail page (a real one is ~1.4 MB)
+        self.detail_padding = detail_padding
         self.rate_limit_first = rate_limit_first
         self.retry_after = retry_after
         self.error_first = error_first
@@ -287,7 +290,11 @@ class DemoBoard:
         job = self._job_for_path(path)
         if job is not None:
             if path.startswith("/viec-lam/"):
-                return 200, _HTML, render_topcv_detail(job, self.base_url).encode("utf-8"), delay
+                body = render_topcv_detail(job, self.base_url).encode("utf-8")
+                if self.detail_padding:
+                    pad = b"<script>/*" + b"x" * self.detail_padding + b"*/</script>"
+                    body = body.replace(b"</body>", pad + b"</body>", 1)
+                return 200, _HTML, body, delay
             return 200, _HTML, render_detail(job, self.base_url).encode("utf-8"), delay
         return 404, _HTML, b"<h1>404 Not Found</h1>", delay
 
