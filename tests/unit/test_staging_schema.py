@@ -38,6 +38,8 @@ def test_the_transformer_output_is_the_declaration() -> None:
             assert isinstance(dtype, pd.DatetimeTZDtype), name
         elif pg_type == "boolean":
             assert isinstance(dtype, pd.BooleanDtype), name
+        elif pg_type == "integer":
+            assert isinstance(dtype, pd.Int64Dtype), (name, dtype)
         else:
             assert isinstance(dtype, pd.StringDtype), (name, dtype)
 
