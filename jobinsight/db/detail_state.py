@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import transaction
 from jobinsight.scrape.details import KnownPosting
 
 _QUERY = """
@@ -23,10 +23,6 @@ def known_postings(url: str, source: str, job_ids: Sequence[str]) -> dict[str, K
     """``job_id -> KnownPosting`` for the given postings of ``source`` that raw_jobs holds."""
     if not job_ids:
         return {}
-    conn = connect(url, application_name="jobinsight-detail-state")
-    try:
-        with conn, conn.cursor() as cur:
-            cur.execute(_QUERY, (source, list(dict.fromkeys(job_ids))))
-            return {job_id: KnownPosting(listing_hash, scraped_at) for job_id, listing_hash, scraped_at in cur}
-    finally:
-        conn.close()
+    with transaction(url, application_name="jobinsight-detail-state") as conn, conn.cursor() as cur:
+        cur.execute(_QUERY, (source, list(dict.fromkeys(job_ids))))
+        return {job_id: KnownPosting(listing_hash, scraped_at) for job_id, listing_hash, scraped_at in cur}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.process import process_flow
-from flows.scrape import scrape_flow
 from jobinsight.db.raw_upsert import upsert_raw_jobs
+from jobinsight.flows.process import process_flow
+from jobinsight.flows.scrape import scrape_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.scrape.sources.demo import detail_facts
 from jobinsight.scrape.sources.demo_board import DemoBoard
