@@ -142,6 +142,7 @@ def crawl_given_details(
     outcome.detail_counts.update({"details_planned": len(allowed), "details_over_budget": len(targets) - len(allowed)})
     _detail_totals(outcome, crawl)
     outcome.jobs_found = len({job.key for job in outcome.detail_jobs})
+    outcome.pages_fetched = crawl.fetched  # no listing this run: the detail pages are the pages
     outcome.stopped_reason = crawl.stopped_reason
     if len(targets) > len(allowed):
         log.warning("detail budget of %d requests reached: %d URLs not fetched", options.detail_budget,

@@ -34,7 +34,7 @@ def test_urls_scrape_detail_pages_directly_and_process_reads_them(db: str) -> No
     extra = result.stats.extra
     assert (extra["inserted"], extra["detail_pages_fetched"], extra["details_jsonld_fallback"]) == (3, 3, 1)
     assert listing_requests == 0
-    assert "1 through JSON-LD only" in result.message
+    assert "1 through JSON-LD only" in result.message and result.message.startswith("3 jobs from 3 pages")
 
     processed = process_flow(PipelineOptions(pipeline_mode="processOnly"))
     assert processed.success, processed.message
