@@ -113,3 +113,16 @@ def test_detail_tooltip_city_with_the_post_merger_suffix() -> None:
     pairs = parse_location_pairs("Hà Nội: Quận Nam Từ Liêm\nHồ Chí Minh (mới): Thành phố Thủ Đức")
     assert [p["city"] for p in pairs] == ["Hà Nội", "Hồ Chí Minh"]
     assert resolve_cities("Hà Nội, Hồ Chí Minh", pairs) == ["Hà Nội", "Hồ Chí Minh"]
+
+
+def test_archived_detail_pages_replay_as_detail_rows(tmp_path) -> None:  # noqa: ANN001 - pytest's tmp_path
+    from jobinsight.scrape.archive import ArchiveWriter
+    from jobinsight.scrape.sources.archive import replay_archive
+
+    with DemoBoard(pages=1, per_page=6) as board:
+        jobs = [job for job in board.jobs() if not job.brand_url][:3]
+        crawl = crawl_details([(j.job_id, board.url(j.path())) for j in jobs], FAST,
+                              archive=ArchiveWriter(str(tmp_path)))
+    replayed = replay_archive(str(tmp_path))
+    assert sorted(j.job_id for j in replayed.jobs) == sorted(j.job_id for j in crawl.jobs)
+    assert all(j.page_kind == "detail" and j.job_level for j in replayed.jobs)
