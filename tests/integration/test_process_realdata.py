@@ -35,7 +35,7 @@ def _csv_records(realdata: Path) -> list[dict]:
 
 def _listing_records(realdata: Path) -> list[dict]:
     records = []
-    for number, path in enumerate(sorted((realdata / "topcv_listing_html").glob("topcv_search_ke-toan_*.html")), start=1):
+    for number, path in enumerate(sorted((realdata / "topcv_listing_html").glob("*.html")), start=1):
         jobs = parse_listing(path.read_bytes(), f"https://www.topcv.vn/tim-viec-lam-ke-toan?page={number}")
         records += [job.to_row() for job in jobs]
     return records
