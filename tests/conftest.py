@@ -1,13 +1,22 @@
 """Shared fixtures: real PostgreSQL databases (embedded, plus an external server when
-``JOBINSIGHT_TEST_DATABASE_URL`` is set), real-data location, and one Prefect test server.
+``JOBINSIGHT_TEST_DATABASE_URL`` is set), real-data location, and one Prefect test server;
+and the test tiers (markers) every test gets from its folder.
 
 Each test that asks for ``database_url`` gets its own freshly migrated database, cloned from
 a per-session template, and dropped afterwards, so tests never see each other's rows.
+
+Tests run in parallel (pytest-xdist, ``-n`` in pyproject). Each worker process has its own
+template and test databases (names carry the worker id) and its own Prefect test server; the
+embedded PostgreSQL server is one for the whole run, started by whichever worker needs it
+first (its start is serialised by an inter-process lock) and stopped by the controller at the
+end. Tests that share a costly resource run in one worker through an ``xdist_group``.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,8 +29,25 @@ from jobinsight.db.admin import admin_execute, with_database
 
 apply_prefect_defaults()
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+REPO_ROOT = TESTS.parent
 REALDATA = REPO_ROOT.parent / "shared" / "realdata"
+
+#: The tier of every test, by the folder it lives in (README, "Tests"). A new test gets its
+#: marker by being put in the right folder; nothing to write in the test itself.
+FOLDER_MARKERS = {"unit": "unit", "integration": "db", "reliability": "db", "e2e": "e2e"}
+#: Fixtures that bring up a Prefect server: their users are marked ``prefect`` (whatever the
+#: folder), so ``-m "not prefect"`` leaves out every test that waits for one.
+PREFECT_FIXTURES = frozenset({"prefect_harness", "prefect_server"})
+#: Fixtures that give a PostgreSQL database: their users are marked ``db`` in any folder.
+DB_FIXTURES = frozenset({"database_url", "empty_database_url"})
+#: Tests using the session's real Prefect server (tests/e2e/conftest.py) run in one worker, so
+#: that server starts and is deployed to once per run, not once per worker.
+E2E_SERVER_GROUP = "e2e-prefect-server"
+
+#: Where the session's embedded server lives; set by the controller, handed to each worker.
+_HOME_KEY = pytest.StashKey[Path]()
+_WORKERINPUT_HOME = "jobinsight_test_home"
 
 
 def backends() -> list[str]:
@@ -36,18 +62,67 @@ def _worker() -> str:
     return os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Choose the embedded server's home once per run: in the controller (or the only process).
+
+    Why outside pytest's ``tmp_path`` folders: those are numbered folders that other pytest
+    sessions of the same user may clean up while this one still runs, which would delete the
+    data folder under a running server.
+    """
+    if _is_xdist_worker(config):
+        config.stash[_HOME_KEY] = Path(config.workerinput[_WORKERINPUT_HOME])
+    else:
+        config.stash[_HOME_KEY] = Path(tempfile.mkdtemp(prefix="jobinsight-tests-"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # noqa: ANN001 - xdist's WorkerController
+    """(xdist, controller) Every worker uses the one embedded server of the run."""
+    node.workerinput[_WORKERINPUT_HOME] = str(node.config.stash[_HOME_KEY])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the run's embedded server after every worker is done, and remove its folder."""
+    if _is_xdist_worker(config) or _HOME_KEY not in config.stash:
+        return
+    home = config.stash[_HOME_KEY]
+    from jobinsight.db.embedded import stop_server
+
+    try:
+        stop_server(home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with its tier (folder, and the fixtures it uses) and group the e2e server's users."""
+    for item in items:
+        try:
+            folder = item.path.resolve().relative_to(TESTS).parts[0]
+        except ValueError:  # a test outside tests/ (given on the command line)
+            folder = ""
+        marks = {FOLDER_MARKERS[folder]} if folder in FOLDER_MARKERS else set()
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & PREFECT_FIXTURES:
+            marks.add("prefect")
+        if fixtures & DB_FIXTURES:
+            marks.add("db")
+        for name in sorted(marks - {m.name for m in item.iter_markers()}):
+            item.add_marker(name)
+        if "prefect_server" in fixtures:
+            item.add_marker(pytest.mark.xdist_group(E2E_SERVER_GROUP))
 
 
 @pytest.fixture(scope="session")
-def embedded_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A private JOBINSIGHT_HOME with its own embedded server, stopped after the session."""
-    from jobinsight.db.embedded import stop_server
-
-    home = tmp_path_factory.mktemp("jobinsight-home")
-    yield home
-    stop_server(home)
+def embedded_home(pytestconfig: pytest.Config) -> Path:
+    """JOBINSIGHT_HOME of the run's embedded server, shared by every xdist worker (stopped by
+    the controller at the end: see ``pytest_unconfigure``)."""
+    return pytestconfig.stash[_HOME_KEY]
 
 
 @pytest.fixture(scope="session")
@@ -131,5 +206,17 @@ def prefect_harness() -> Iterator[None]:
     """One temporary Prefect server for every test that runs flows (it takes ~15 s to start)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=60):
+    # generous: two xdist workers start theirs at once, on a machine that may be busy
+    with prefect_test_harness(server_startup_timeout=180):
         yield
+
+
+@pytest.fixture(scope="session")
+def prefect_api_url(prefect_harness: None) -> str:
+    """The session Prefect server's API URL, so CLI subprocesses report there instead of each
+    starting a temporary server (~15 s apiece)."""
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    assert url, "the Prefect test harness sets PREFECT_API_URL"
+    return str(url)

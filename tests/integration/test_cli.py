@@ -86,6 +86,7 @@ def test_invalid_option_names_the_field(database_url: str) -> None:
     assert result.returncode == 2 and "batch_size" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.prefect  # no PREFECT_API_URL, as in the README's quick start: the CLI starts a temporary server
 def test_run_all_with_the_demo_source_prints_a_successful_result(database_url: str, tmp_path: Path) -> None:
     env = _env(JOBINSIGHT_DATABASE_URL=database_url, JOBINSIGHT_ARCHIVE_ROOT=str(tmp_path / "archive"))
     result = _cli("run", "--mode", "all", "--source", "demo", "--json", env=env)
@@ -96,9 +97,11 @@ def test_run_all_with_the_demo_source_prints_a_successful_result(database_url: s
     assert doc["parts"]["process"]["stats"]["processed_records"] == doc["parts"]["scrape"]["stats"]["extra"]["inserted"]
 
 
-def test_process_json_prints_the_pipeline_result(database_url: str) -> None:
+def test_process_json_prints_the_pipeline_result(database_url: str, prefect_api_url: str) -> None:
     generate_raw_rows(database_url, 300)
-    result = _cli("process", "--batch-size", "100", "--json", "--database-url", database_url, env=_env())
+    # the session's Prefect server: the temporary-server path is the test above's
+    result = _cli("process", "--batch-size", "100", "--json", "--database-url", database_url,
+                  env=_env(PREFECT_API_URL=prefect_api_url))
     assert result.returncode == 0, result.stderr[-3000:]
     doc = json.loads(result.stdout)
     assert doc["success"] and doc["stats"]["processed_records"] == 300 and doc["stats"]["batch_count"] == 3

@@ -1,4 +1,8 @@
-"""Scale-out guarantees: concurrent process runs split rows exactly once; a killed run is recovered."""
+"""Scale-out guarantees: concurrent process runs split rows exactly once; a killed run is recovered.
+
+The row counts are small on purpose (a few thousand, small batches): what is tested is the
+claiming — many claim rounds racing between runs — not throughput, which the benchmarks measure.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,9 @@ from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.synthetic import generate_raw_rows
 from tests.sqlutil import sql_rows
 
+#: Four runs, each capped at a quarter of the rows, ten claim rounds each.
+RUNS, ROWS, BATCH = 4, 4_000, 100
+
 _COMPARED = ("source, job_id, title, salary, title_clean, company_name_standardized, salary_min, salary_max, "
              "salary_type, salary_currency, salary_period, location_pairs, cities, due_date, skills_normalized, "
              "seniority, job_family, work_mode, languages_required, capabilities, enrichment_version")
@@ -27,29 +34,30 @@ _COMPARED = ("source, job_id, title, salary, title_clean, company_name_standardi
 def test_four_concurrent_runs_process_every_row_exactly_once(database_url: str,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", database_url)
-    generate_raw_rows(database_url, 50_000)
+    generate_raw_rows(database_url, ROWS)
+    share = ROWS // RUNS
     results: list[PipelineResult] = []
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
             # Each run may take at most a quarter, so all four must run, side by side, and the
-            # 50,000 rows are covered only if no row is taken twice or left behind.
-            results.append(process_flow(PipelineOptions(pipeline_mode="processOnly", batch_size=1_000,
-                                                        max_records=12_500)))
+            # rows are covered only if no row is taken twice or left behind.
+            results.append(process_flow(PipelineOptions(pipeline_mode="processOnly", batch_size=BATCH,
+                                                        max_records=share)))
         except BaseException as exc:  # asserted below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(4)]
+    threads = [threading.Thread(target=run) for _ in range(RUNS)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert errors == []
-    assert sum(r.stats.processed_records for r in results) == 50_000
-    assert sorted(r.stats.processed_records for r in results) == [12_500] * 4
+    assert sum(r.stats.processed_records for r in results) == ROWS
+    assert sorted(r.stats.processed_records for r in results) == [share] * RUNS
     assert sql_rows(database_url, "SELECT count(*), count(DISTINCT (source, job_id)) FROM jobinsight_staging.staging_jobs") \
-        == [(50_000, 50_000)]
+        == [(ROWS, ROWS)]
     per_run = dict(sql_rows(database_url, "SELECT run_id, count(*) FROM jobinsight_staging.staging_jobs_data GROUP BY 1"))
     assert per_run == {r.run_id: r.stats.processed_records for r in results if r.stats.processed_records}
     # no claim range was saved twice
@@ -58,16 +66,23 @@ def test_four_concurrent_runs_process_every_row_exactly_once(database_url: str,
                                "AND a.lo_id <= b.hi_id AND b.lo_id <= a.hi_id") == [(0,)]
 
 
-def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(database_url: str) -> None:
-    generate_raw_rows(database_url, 20_000)
+#: The killed-run scenario: twenty claim rounds, so the run is killed (after three saves) well before its end.
+KILLED_ROWS, KILLED_BATCH = 2_000, 100
+
+
+def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(database_url: str,
+                                                                                prefect_api_url: str) -> None:
+    generate_raw_rows(database_url, KILLED_ROWS)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["JOBINSIGHT_DATABASE_URL"] = database_url
-    command = [sys.executable, "-m", "jobinsight.cli", "process", "--batch-size", "400",
+    # The session's Prefect server, so each CLI run does not start a temporary one first (~15 s).
+    env["PREFECT_API_URL"] = prefect_api_url
+    command = [sys.executable, "-m", "jobinsight.cli", "process", "--batch-size", str(KILLED_BATCH),
                "--claim-lease-seconds", "5", "--json"]
     victim = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     try:
-        deadline = time.monotonic() + 400  # the CLI starts its own temporary Prefect server first
+        deadline = time.monotonic() + 400  # only against a hang: nothing asserts how long it takes
         while time.monotonic() < deadline:  # wait until it is mid-way: some batches saved, one claimed
             saved = sql_rows(database_url, "SELECT count(*) FILTER (WHERE saved_at IS NOT NULL), "
                                         "count(*) FILTER (WHERE saved_at IS NULL) FROM jobinsight_monitoring.batch_claims")
@@ -80,7 +95,7 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
         os.killpg(victim.pid, signal.SIGKILL)
         victim.wait()
     done = sql_rows(database_url, "SELECT count(*) FROM public.raw_jobs WHERE is_processed")[0][0]
-    assert 0 < done < 20_000, "killed part-way"
+    assert 0 < done < KILLED_ROWS, "killed part-way"
     time.sleep(5.5)  # let the killed run's claim lease expire
 
     rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
@@ -97,5 +112,5 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
     clean = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert clean.returncode == 0, clean.stderr[-2000:]
     clean_rows = sql_rows(database_url, f"SELECT {_COMPARED} FROM jobinsight_staging.staging_jobs ORDER BY source, job_id")
-    assert len(after_crash) == len(clean_rows) == 20_000
+    assert len(after_crash) == len(clean_rows) == KILLED_ROWS
     assert after_crash == clean_rows

@@ -77,17 +77,6 @@ def flow_db(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) 
     return database_url
 
 
-@pytest.fixture(scope="session")
-def prefect_api_url(prefect_harness: None) -> str:
-    """The session Prefect server's API URL, so CLI subprocesses report there instead of each
-    starting a temporary server (~15 s apiece)."""
-    from prefect.settings import PREFECT_API_URL
-
-    url = PREFECT_API_URL.value()
-    assert url, "the Prefect test harness sets PREFECT_API_URL"
-    return str(url)
-
-
 def cli_env(**extra: str) -> dict[str, str]:
     """The environment of a CLI subprocess: this one without database/Prefect choices, plus ``extra``."""
     env = {k: v for k, v in os.environ.items()

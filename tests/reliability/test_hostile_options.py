@@ -4,12 +4,15 @@ text, and an option out of range is rejected with a message that names the field
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg2.errors
 import pytest
 from pydantic import ValidationError
 
+from jobinsight import cli
 from jobinsight.db.raw_upsert import upsert_raw_jobs
 from jobinsight.monitoring import start_run
 from jobinsight.options import PipelineOptions
@@ -57,16 +60,39 @@ def test_assignment_is_validated_too() -> None:
         options.batch_size = 0
 
 
-@pytest.mark.parametrize("args, env_extra, field", [
+#: Hostile command lines: (arguments, extra environment, the field the message must name).
+CLI_CASES = [
     (["run", "--mode", "bogus"], {}, "pipeline_mode"),
     (["scrape", "--source", "x'; DROP TABLE raw_jobs; --"], {}, "source"),
     (["scrape", "--source", "topcv", "--base-url", "http://x\r\nHost: evil"], {}, "base_url"),
     (["process"], {"ETL_BATCH_SIZE": "40k; DROP"}, "ETL_BATCH_SIZE"),
-])
-def test_cli_rejects_hostile_options_in_one_paragraph(database_url: str, args: list[str],
-                                                      env_extra: dict[str, str], field: str) -> None:
+]
+
+
+def test_cli_process_rejects_a_hostile_option_in_one_paragraph(database_url: str) -> None:
+    """The real command in a subprocess, once: exit code 2, one paragraph on stderr and nothing
+    else (no log line, no traceback), the database untouched. Every case goes through the same
+    entry point in-process below (a subprocess costs ~5 s of imports per case)."""
+    args, env_extra, field = CLI_CASES[1]
     result = run_cli(*args, "--database-url", database_url, env=cli_env(**env_extra), timeout=120)
     assert_one_paragraph_error(result, field)
+    assert sql_rows(database_url, "SELECT to_regclass('public.raw_jobs') IS NOT NULL") == [(True,)]
+
+
+@pytest.mark.parametrize("args, env_extra, field", CLI_CASES)
+def test_cli_rejects_hostile_options_in_one_paragraph(database_url: str, args: list[str], env_extra: dict[str, str],
+                                                      field: str, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    """``jobinsight.cli.main`` (the console entry point) with the hostile arguments, in this process."""
+    for name in ("PREFECT_API_URL", "JOBINSIGHT_DATABASE_URL", "JOBINSIGHT_DB_BLOCK", "ETL_BATCH_SIZE"):
+        monkeypatch.delenv(name, raising=False)  # as cli_env(); also undoes what the command sets
+    for name, value in env_extra.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(sys, "argv", ["jobinsight", *args, "--database-url", database_url])
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    out, err = capsys.readouterr()
+    assert_one_paragraph_error(subprocess.CompletedProcess(args, exited.value.code, out, err), field)
     assert sql_rows(database_url, "SELECT to_regclass('public.raw_jobs') IS NOT NULL") == [(True,)]
 
 

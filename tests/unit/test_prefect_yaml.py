@@ -1,22 +1,38 @@
-"""prefect.yaml, checked without a server: it is what Prefect's own model accepts, every
-deployment states its pipeline mode, the schedules and the trigger are the required ones, and
-the trigger's templates render into valid flow parameters for a scrape's event and for an
-external crawler's event with no payload (rendered by the same code the server uses).
+"""prefect.yaml, checked without a server: every part of it is what Prefect's public models
+accept (schedules, concurrency, trigger, pull step), every deployment states its pipeline mode,
+the schedules and the trigger are the required ones, and the trigger's templates render into
+valid flow parameters for a scrape's event and for an external crawler's event with no payload
+(rendered by the server's own RunDeployment action, from the automation the trigger becomes).
+
+Only public Prefect API is used here (no ``prefect.cli.deploy._*`` or underscore methods), so a
+Prefect upgrade that moves its internals does not break this test; applying the file for real
+(``prefect deploy --all``) is tests/e2e/test_deployments.py's job.
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import importlib
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 import yaml
+from prefect.client.schemas.objects import ConcurrencyLimitConfig
+from prefect.client.schemas.schedules import construct_schedule
+from prefect.events import DeploymentTriggerTypes
+from prefect.events.schemas.events import Resource
+from prefect.server.events.schemas.automations import Automation, Firing, TriggeredAction, TriggerState
+from prefect.server.events.schemas.events import ReceivedEvent
+from prefect.utilities.importtools import import_object
+from pydantic import PositiveInt, TypeAdapter
 
 from jobinsight.options import PipelineOptions
-from tests.e2e.stack import REPO_ROOT
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SPEC: dict = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text(encoding="utf-8"))
 BY_NAME: dict[str, dict] = {d["name"]: d for d in SPEC["deployments"]}
@@ -27,17 +43,34 @@ def _trigger() -> dict:
     return trigger
 
 
-def test_prefect_accepts_the_file_and_it_defines_the_four_deployments() -> None:
-    from prefect.cli.deploy._models import PrefectYamlModel
+def _as_deployment_trigger(spec: dict) -> Any:
+    """A trigger of prefect.yaml as Prefect's deployment-trigger model reads it (what `prefect deploy` does)."""
+    return TypeAdapter(DeploymentTriggerTypes).validate_python(copy.deepcopy(spec))
 
-    model = PrefectYamlModel.model_validate(SPEC)
-    assert [d.name for d in model.deployments] == [
+
+def _deployment_trigger() -> Any:
+    """The process deployment's trigger, validated."""
+    return _as_deployment_trigger(_trigger())
+
+
+def test_prefect_accepts_the_file_and_it_defines_the_four_deployments() -> None:
+    assert [d["name"] for d in SPEC["deployments"]] == [
         "jobinsight-scrape", "jobinsight-process", "jobinsight-full", "jobinsight-process-retry"]
-    assert {d.work_pool.name for d in model.deployments} == {"jobinsight"}
+    assert {d["work_pool"]["name"] for d in SPEC["deployments"]} == {"jobinsight"}
     assert SPEC["pull"] == [{"prefect.deployments.steps.set_working_directory": {
         "directory": "{{ $JOBINSIGHT_PROJECT_DIR }}"}}]
-    for deployment in model.deployments:
-        assert deployment.work_pool.job_variables["env"]["JOBINSIGHT_DB_BLOCK"] == "{{ $JOBINSIGHT_DB_BLOCK }}"
+    (step,) = SPEC["pull"][0]
+    assert callable(import_object(step))  # the pull step is one Prefect has
+    for deployment in SPEC["deployments"]:
+        assert deployment["work_pool"]["job_variables"]["env"]["JOBINSIGHT_DB_BLOCK"] == "{{ $JOBINSIGHT_DB_BLOCK }}"
+        for schedule in deployment.get("schedules") or []:
+            construct_schedule(cron=schedule["cron"], timezone=schedule["timezone"])
+            assert isinstance(schedule.get("active", True), bool)
+        if "concurrency_limit" in deployment:
+            # a bare limit or a limit with its collision strategy, as `prefect deploy` takes it
+            TypeAdapter(PositiveInt | ConcurrencyLimitConfig).validate_python(deployment["concurrency_limit"])
+        for trigger in deployment.get("triggers") or []:
+            _as_deployment_trigger(trigger)
 
 
 def _parameter_sets() -> list[tuple[str, dict]]:
@@ -82,10 +115,8 @@ def test_schedules_and_concurrency() -> None:
 
 
 def test_trigger_listens_for_scrape_completed_from_any_source() -> None:
-    from prefect.cli.deploy._triggers import _initialize_deployment_triggers
-    from prefect.events.schemas.events import Resource
-
-    (trigger,) = _initialize_deployment_triggers("jobinsight-process", [copy.deepcopy(_trigger())])
+    trigger = _deployment_trigger()
+    assert trigger.name == "jobinsight-process-on-scrape-completed"
     assert trigger.expect == {"jobinsight.scrape.completed"}
     assert trigger.posture == "Reactive" and trigger.threshold == 1
     for source in ("jobinsight.source.topcv", "jobinsight.source.demo", "jobinsight.source.external"):
@@ -94,17 +125,20 @@ def test_trigger_listens_for_scrape_completed_from_any_source() -> None:
 
 
 def _render(payload: dict, resource_id: str) -> dict[str, Any]:
-    """The trigger's parameters rendered for one event, as the server's RunDeployment action does."""
-    from prefect.server.events.actions import RunDeployment
-    from prefect.server.events.schemas.events import ReceivedEvent
-    from prefect.utilities.schema_tools.hydration import HydrationContext, hydrate
-
-    event = ReceivedEvent(occurred=datetime.now(UTC), event="jobinsight.scrape.completed",
+    """The trigger's parameters rendered for one event, as the server does it: the trigger becomes
+    an automation (as ``prefect deploy`` creates it), whose RunDeployment action renders them."""
+    trigger = _deployment_trigger()
+    trigger.set_deployment_id(uuid4())
+    automation = Automation.model_validate({**trigger.as_automation().model_dump(mode="json"), "id": str(uuid4())})
+    (action,) = automation.actions
+    now = datetime.now(UTC)
+    event = ReceivedEvent(occurred=now, event="jobinsight.scrape.completed",
                           resource={"prefect.resource.id": resource_id}, payload=payload, id=uuid4())
-    parameters = copy.deepcopy(_trigger()["parameters"])
-    RunDeployment._upgrade_v1_templates(parameters)
-    return hydrate(parameters, HydrationContext(raise_on_error=True, render_jinja=True,
-                                                jinja_context={"event": event}))
+    firing = Firing(trigger=automation.trigger, trigger_states={TriggerState.Triggered}, triggered=now,
+                    triggering_event=event)
+    triggered = TriggeredAction(automation=automation, firing=firing, triggered=now, triggering_labels={},
+                                triggering_event=event, action=action)
+    return asyncio.run(action.render_parameters(triggered))
 
 
 def test_trigger_parameters_carry_the_scrape_run_and_its_counts() -> None:

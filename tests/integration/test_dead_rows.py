@@ -6,7 +6,7 @@ import pytest
 
 from jobinsight.process.dead_rows import count_dead_rows, mark_dead_rows
 from jobinsight.synthetic import generate_raw_rows
-from tests.e2e.stack import sql_rows
+from tests.sqlutil import sql_rows
 
 
 def _quarantine(url: str, job_id: str, attempts: int, status: str = "open") -> None:
