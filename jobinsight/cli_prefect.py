@@ -76,15 +76,13 @@ def worker_cmd(
     One Ctrl-C (SIGINT) or SIGTERM: an idle worker stops at once; a busy one takes no new runs,
     says which runs it waits for, and stops when they finish. A second one stops it now.
     """
-    from jobinsight.prefect_server import use_local_server_if_unset
-    from jobinsight.worker import run_worker
+    from jobinsight.prefect_server import prefect_api
 
-    api_url = use_local_server_if_unset() or os.environ.get("PREFECT_API_URL")
-    extra: list[str] = []
-    if limit is not None:
-        extra += ["--limit", str(limit)]
-    if name:
-        extra += ["--name", name]
-    typer.echo(f"worker for pool {pool!r} on {api_url or 'the Prefect API of your profile'}; stop it with Ctrl-C",
-               err=True)
-    raise SystemExit(run_worker(pool, extra, api_url))
+    with prefect_api() as local_url:
+        from jobinsight.worker import run_worker
+
+        api_url = local_url or os.environ.get("PREFECT_API_URL")
+        typer.echo(f"worker for pool {pool!r} on {api_url or 'the Prefect API of your profile'}; "
+                   "stop it with Ctrl-C", err=True)
+        code = run_worker(pool, limit, name)
+    raise SystemExit(code)

@@ -1,107 +1,142 @@
-"""``jobinsight worker``: a Prefect process worker for the ``jobinsight`` pool, started right.
+"""``jobinsight worker``: a Prefect process worker for the ``jobinsight`` pool that stops like people expect.
 
-Why a wrapper around ``prefect worker start``: the worker must reach the same API as the CLI
-(the local server when ``PREFECT_API_URL`` is unset), its runs must send ``jobinsight.*`` logs
-to the run's log, and it must stop on one Ctrl-C or SIGTERM. Prefect's worker turns a SIGINT
-into a KeyboardInterrupt by re-sending it to itself with the handler it *inherited*; started
-from a script or a service manager that ignores SIGINT (background jobs of a non-interactive
-shell do), that handler is "ignore", and the worker keeps running. So the worker runs as a
-child with default signal handling, and this process forwards signals to it, says what a
-busy worker is waiting for, and ends it on a second signal.
+Why not just ``prefect worker start``: Prefect's worker turns SIGINT/SIGTERM into a
+KeyboardInterrupt by re-sending SIGINT to itself with the handler it *inherited*; started
+from a script or service manager that ignores SIGINT (background jobs of a non-interactive
+shell do), that handler is "ignore" and the worker runs on. And a busy Prefect worker that
+stops kills its flow-run processes and leaves their runs "Running" on the server for good.
+
+This worker (Prefect's ``ProcessWorker``, run in this process with its own signal handlers):
+
+- first SIGINT/SIGTERM, idle: stops at once;
+- first SIGINT/SIGTERM, busy: takes no new runs, names the runs it waits for, and stops when
+  they have finished;
+- second SIGINT/SIGTERM: stops now; the runs it kills are marked Crashed on the server.
+
+It reaches the same API as the CLI (the local server when ``PREFECT_API_URL`` is unset), and
+its runs send ``jobinsight.*`` logs to Prefect (the CLI sets that up before Prefect loads).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Callable
-from types import FrameType
+from typing import Any
 
 WORK_POOL = "jobinsight"
+#: How often a draining worker looks whether its runs have finished.
+DRAIN_POLL_S = 0.5
+
+Say = Callable[[str], None]
 
 
-def _default_signals() -> None:
-    """In the child before exec: SIGINT and SIGTERM as a shell would deliver them to a fresh program."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
 
 
-def flow_runs_in_progress(worker_pid: int) -> list[str]:
-    """Flow runs the worker is executing: its child processes, named by their flow run id when readable."""
+def flow_runs_in_progress(worker_pid: int | None = None) -> dict[int, str | None]:
+    """Flow-run processes started by the worker: PID -> flow run id (when readable)."""
     import psutil
 
     try:
-        children = psutil.Process(worker_pid).children(recursive=False)
+        children = psutil.Process(worker_pid or os.getpid()).children(recursive=False)
     except psutil.NoSuchProcess:
-        return []
-    runs = []
+        return {}
+    runs: dict[int, str | None] = {}
     for child in children:
         try:
-            run_id = child.environ().get("PREFECT__FLOW_RUN_ID")
+            if child.status() == psutil.STATUS_ZOMBIE:
+                continue
+            runs[child.pid] = child.environ().get("PREFECT__FLOW_RUN_ID")
         except (psutil.AccessDenied, psutil.NoSuchProcess, psutil.ZombieProcess):
-            run_id = None
-        runs.append(f"flow run {run_id} (PID {child.pid})" if run_id else f"PID {child.pid}")
+            continue
     return runs
 
 
-def worker_command(pool: str, extra: list[str]) -> list[str]:
-    """``prefect worker start`` of this interpreter's virtualenv (the same one the flows need)."""
-    return [sys.executable, "-m", "prefect", "worker", "start", "--pool", pool, "--type", "process", *extra]
+def describe_runs(runs: dict[int, str | None]) -> str:
+    return ", ".join(f"flow run {run_id} (PID {pid})" if run_id else f"PID {pid}" for pid, run_id in runs.items())
 
 
-def worker_env(api_url: str | None) -> dict[str, str]:
-    """The worker's environment: the API to use, and ``jobinsight.*`` loggers sent to Prefect."""
-    env = dict(os.environ)
-    if api_url:
-        env["PREFECT_API_URL"] = api_url
-    from jobinsight.run_logging import with_jobinsight_logger
+def _draining_worker_class() -> type:
+    """Prefect's ProcessWorker that stops asking for runs once it is told to drain."""
+    from prefect.workers.process import ProcessWorker
 
-    env["PREFECT_LOGGING_EXTRA_LOGGERS"] = with_jobinsight_logger(env.get("PREFECT_LOGGING_EXTRA_LOGGERS"))
-    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    return env
+    class DrainingProcessWorker(ProcessWorker):
+        draining = False
+
+        async def get_and_submit_flow_runs(self) -> list[Any]:
+            if self.draining:
+                return []
+            return await super().get_and_submit_flow_runs()
+
+    return DrainingProcessWorker
 
 
-def run_worker(pool: str, extra: list[str], api_url: str | None,
-               say: Callable[[str], None] = lambda text: print(text, file=sys.stderr, flush=True)) -> int:
-    """Run the worker until it exits; returns its exit code.
+async def _mark_crashed(run_ids: list[str], say: Say) -> None:
+    """Runs killed by a forced stop would stay "Running" on the server; say what happened to them."""
+    from uuid import UUID
 
-    First SIGINT/SIGTERM: forwarded as SIGINT (Prefect's graceful stop). An idle worker exits
-    at once; a busy one is told apart here and the message names the runs it waits for.
-    Second signal: the worker is killed (its runs then show as Crashed on the server).
-    """
-    process = subprocess.Popen(worker_command(pool, extra), env=worker_env(api_url),  # noqa: S603
-                               preexec_fn=_default_signals)
-    received = 0
+    from prefect.client.orchestration import get_client
+    from prefect.states import Crashed
 
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        nonlocal received
-        received += 1
-        name = signal.Signals(signum).name
-        if received > 1:
-            say(f"Received {name} again: killing the worker (PID {process.pid}) now; "
-                "its runs in progress will show as Crashed.")
-            process.kill()
+    async with get_client() as client:
+        for run_id in run_ids:
+            run = await client.read_flow_run(UUID(run_id))
+            if run.state is not None and not run.state.is_final():
+                await client.set_flow_run_state(run.id, Crashed(message="stopped with its worker (second signal)"),
+                                                force=True)
+                say(f"flow run {run_id} marked Crashed")
+
+
+async def serve(pool: str = WORK_POOL, limit: int | None = None, name: str | None = None, say: Say = _say) -> int:
+    """Run the worker until a signal stops it (see the module docstring); returns the exit code."""
+    worker = _draining_worker_class()(work_pool_name=pool, limit=limit, name=name)
+    main = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    received: list[str] = []
+    killed: list[str] = []
+
+    async def stop_when_idle() -> None:
+        while flow_runs_in_progress():
+            await asyncio.sleep(DRAIN_POLL_S)
+        await asyncio.sleep(1.0)  # let the worker record the runs' exit before it shuts down
+        say("The runs have finished; the worker stops now.")
+        main.cancel()
+
+    def on_signal(signum: int) -> None:
+        received.append(signal.Signals(signum).name)
+        runs = flow_runs_in_progress()
+        if len(received) == 1 and runs:
+            worker.draining = True
+            say(f"Received {received[-1]}: the worker takes no new runs and stops when these finish: "
+                f"{describe_runs(runs)}. Send SIGINT or SIGTERM again (Ctrl-C) to stop now; those runs are "
+                "then killed and marked Crashed.")
+            loop.create_task(stop_when_idle())
             return
-        runs = flow_runs_in_progress(process.pid)
         if runs:
-            say(f"Received {name}: the worker takes no new runs and stops when these finish: {', '.join(runs)}. "
-                "Send SIGINT/SIGTERM again (Ctrl-C) to stop it now.")
+            killed.extend(run_id for run_id in runs.values() if run_id)
+            say(f"Received {received[-1]} again: stopping now and killing {describe_runs(runs)}.")
         else:
-            say(f"Received {name}: the worker is idle and stops now.")
-        try:
-            process.send_signal(signal.SIGINT)
-        except ProcessLookupError:
-            pass
+            say(f"Received {received[-1]}: the worker is idle and stops now.")
+        main.cancel()
 
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
     try:
-        while True:
-            try:
-                return process.wait()
-            except InterruptedError:  # pragma: no cover - PEP 475 retries wait() for us
-                continue
+        await worker.start(printer=say)
+    except asyncio.CancelledError:
+        pass
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+    if killed:
+        await _mark_crashed(killed, say)
+    say(f"Worker {worker.name!r} stopped.")
+    return 0
+
+
+def run_worker(pool: str = WORK_POOL, limit: int | None = None, name: str | None = None) -> int:
+    return asyncio.run(serve(pool, limit, name))
