@@ -263,9 +263,8 @@ def _run_pipeline(flow: str, options, as_json: bool) -> None:  # noqa: ANN001 - 
     """Check the database, run one flow with a progress bar, print its result (exit 1 on failure)."""
     import importlib
 
-    from jobinsight.process.tally import IntegrityCheckError
-
     from jobinsight.prefect_server import prefect_api
+    from jobinsight.process.tally import IntegrityCheckError
 
     _check_database()
     with prefect_api():  # PREFECT_API_URL, else the local Prefect server (started on first use)
