@@ -22,6 +22,14 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def harness_url(prefect_harness: None) -> str:
+    """The session's Prefect server: CLI runs report there, not to a local server they would start."""
+    from prefect.settings import PREFECT_API_URL
+
+    return str(PREFECT_API_URL.value())
+
+
 def _cli(*args: str, env: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "jobinsight.cli", *args], env=env, capture_output=True,
                           text=True, timeout=timeout)
@@ -86,8 +94,10 @@ def test_invalid_option_names_the_field(database_url: str) -> None:
     assert result.returncode == 2 and "batch_size" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_run_all_with_the_demo_source_prints_a_successful_result(database_url: str, tmp_path: Path) -> None:
-    env = _env(JOBINSIGHT_DATABASE_URL=database_url, JOBINSIGHT_ARCHIVE_ROOT=str(tmp_path / "archive"))
+def test_run_all_with_the_demo_source_prints_a_successful_result(database_url: str, tmp_path: Path,
+                                                                  harness_url: str) -> None:
+    env = _env(JOBINSIGHT_DATABASE_URL=database_url, JOBINSIGHT_ARCHIVE_ROOT=str(tmp_path / "archive"),
+               PREFECT_API_URL=harness_url)
     result = _cli("run", "--mode", "all", "--source", "demo", "--json", env=env)
     assert result.returncode == 0, result.stderr[-3000:]
     doc = json.loads(result.stdout)
@@ -96,9 +106,10 @@ def test_run_all_with_the_demo_source_prints_a_successful_result(database_url: s
     assert doc["parts"]["process"]["stats"]["processed_records"] == doc["parts"]["scrape"]["stats"]["extra"]["inserted"]
 
 
-def test_process_json_prints_the_pipeline_result(database_url: str) -> None:
+def test_process_json_prints_the_pipeline_result(database_url: str, harness_url: str) -> None:
     generate_raw_rows(database_url, 300)
-    result = _cli("process", "--batch-size", "100", "--json", "--database-url", database_url, env=_env())
+    result = _cli("process", "--batch-size", "100", "--json", "--database-url", database_url,
+                  env=_env(PREFECT_API_URL=harness_url))
     assert result.returncode == 0, result.stderr[-3000:]
     doc = json.loads(result.stdout)
     assert doc["success"] and doc["stats"]["processed_records"] == 300 and doc["stats"]["batch_count"] == 3
@@ -107,3 +118,14 @@ def test_process_json_prints_the_pipeline_result(database_url: str) -> None:
         cur.execute("SELECT count(*) FROM jobinsight_staging.staging_jobs")
         assert cur.fetchone()[0] == 300
     conn.close()
+
+
+def test_every_log_line_names_its_task_or_flow_run(database_url: str, harness_url: str) -> None:
+    generate_raw_rows(database_url, 50)
+    result = _cli("process", "--database-url", database_url, env=_env(PREFECT_API_URL=harness_url))
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_lines = [line for line in result.stderr.splitlines() if " prefect.task_runs" in line
+                 or " prefect.flow_runs" in line]
+    assert run_lines, result.stderr
+    for line in run_lines:  # e.g. "... INFO prefect.task_runs [phase-2-sql-procedures-1a2]: Finished in state ..."
+        assert " prefect.task_runs [phase-" in line or " prefect.flow_runs [" in line, line
