@@ -62,15 +62,20 @@ def describe_runs(runs: dict[int, str | None]) -> str:
 
 def _draining_worker_class() -> type:
     """Prefect's ProcessWorker that stops asking for runs once it is told to drain."""
+    import warnings
+
     from prefect.workers.process import ProcessWorker
 
-    class DrainingProcessWorker(ProcessWorker):
-        draining = False
+    with warnings.catch_warnings():  # it registers under ProcessWorker's type key, in this process only
+        warnings.simplefilter("ignore", UserWarning)
 
-        async def get_and_submit_flow_runs(self) -> list[Any]:
-            if self.draining:
-                return []
-            return await super().get_and_submit_flow_runs()
+        class DrainingProcessWorker(ProcessWorker):
+            draining = False
+
+            async def get_and_submit_flow_runs(self) -> list[Any]:
+                if self.draining:
+                    return []
+                return await super().get_and_submit_flow_runs()
 
     return DrainingProcessWorker
 
@@ -93,6 +98,9 @@ async def _mark_crashed(run_ids: list[str], say: Say) -> None:
 
 async def serve(pool: str = WORK_POOL, limit: int | None = None, name: str | None = None, say: Say = _say) -> int:
     """Run the worker until a signal stops it (see the module docstring); returns the exit code."""
+    import socket
+
+    name = name or f"jobinsight-worker {socket.gethostname()} {os.getpid()}"
     worker = _draining_worker_class()(work_pool_name=pool, limit=limit, name=name)
     main = asyncio.current_task()
     loop = asyncio.get_running_loop()
@@ -138,5 +146,13 @@ async def serve(pool: str = WORK_POOL, limit: int | None = None, name: str | Non
     return 0
 
 
+#: At exit Prefect sends the events still queued (worker stopped, …); bounded so a stop stays prompt.
+EVENTS_DRAIN_S = 2.0
+
+
 def run_worker(pool: str = WORK_POOL, limit: int | None = None, name: str | None = None) -> int:
-    return asyncio.run(serve(pool, limit, name))
+    code = asyncio.run(serve(pool, limit, name))
+    from prefect.events.worker import EventsWorker
+
+    EventsWorker.drain_all(timeout=EVENTS_DRAIN_S)
+    return code

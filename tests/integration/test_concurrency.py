@@ -68,6 +68,7 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
                               start_new_session=True)
     try:
         deadline = time.monotonic() + 400  # the CLI starts its own temporary Prefect server first
+        # (JOBINSIGHT_PREFECT_SERVER=temporary, set for the test session in tests/conftest.py)
         while time.monotonic() < deadline:  # wait until it is mid-way: some batches saved, one claimed
             saved = sql_rows(database_url, "SELECT count(*) FILTER (WHERE saved_at IS NOT NULL), "
                                         "count(*) FILTER (WHERE saved_at IS NULL) FROM jobinsight_monitoring.batch_claims")
