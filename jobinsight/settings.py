@@ -290,6 +290,8 @@ def _allowed_text(field: str, info: Any) -> str:
         return f"{noun} {', '.join(bounds)}".strip()
     if "Path" in str(kind):
         return "folder"
+    if getattr(kind, "__origin__", None) is Literal:
+        return " / ".join(f"`{choice}`" for choice in kind.__args__)
     if field == "llm_base_url":
         return "http(s) URL; only together with `JOBINSIGHT_LLM_MODEL`"
     if field == "llm_model":
