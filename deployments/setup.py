@@ -11,9 +11,14 @@ create the database block, so a fresh server needs two steps before it; this scr
 3. apply ``prefect.yaml`` with ``prefect deploy --all`` from the repository root, with
    ``JOBINSIGHT_DB_BLOCK`` set to that block so the deployments' runs use it.
 
-Usage (from anywhere; the server is the one in ``PREFECT_API_URL``)::
+Where a worker finds the code (the deployments' ``pull`` step), like ``prefect init`` writes it:
+by default the clone's absolute path (``set_working_directory``), so a plain ``prefect worker
+start --pool jobinsight`` started in any folder of this machine runs the flows; with
+``--git-repo URL`` a ``git_clone`` step instead, for workers on other machines.
 
-    python deployments/setup.py [--database-url URL] [--block NAME] [--json]
+Usage (from anywhere; the server is the one in ``PREFECT_API_URL``, else the local one)::
+
+    python deployments/setup.py [--database-url URL] [--block NAME] [--git-repo URL [--git-branch B]] [--json]
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -36,8 +42,11 @@ from jobinsight.errors import UserFacingError
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 WORK_POOL = "jobinsight"
 DEFAULT_BLOCK = "jobinsight-db"
-#: Read on each worker when a run starts (see prefect.yaml's pull step); never baked in at deploy time.
+#: prefect.yaml's pull step reads it; set to the clone's absolute path while deploying, so Prefect
+#: writes that path into every deployment (what ``prefect init`` does for a local project).
 PROJECT_DIR_VARIABLE = "JOBINSIGHT_PROJECT_DIR"
+SET_WORKING_DIRECTORY = "prefect.deployments.steps.set_working_directory"
+GIT_CLONE = "prefect.deployments.steps.git_clone"
 
 
 class DeployError(UserFacingError):
@@ -55,6 +64,8 @@ class DeployReport:
     block_saved: bool = False
     database: str | None = None
     deployments: list[str] = field(default_factory=list)
+    #: The pull step every deployment got: where workers take the code from.
+    pull: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -62,15 +73,26 @@ class DeployReport:
 
 
 def api_url() -> str:
-    """The Prefect API this deploys to; deploying to a temporary in-process server is pointless."""
-    from prefect.settings import get_current_settings
+    """The Prefect API this deploys to: PREFECT_API_URL, else the local server (started if needed).
 
-    url = get_current_settings().api.url
+    Deploying to Prefect's temporary in-process server would be pointless (it is gone when this
+    exits), so with ``JOBINSIGHT_PREFECT_SERVER=temporary`` and no URL this stops with advice.
+    """
+    from jobinsight.prefect_server import use_local_server_if_unset
+
+    local = use_local_server_if_unset()
+    if local:
+        return local
+    url = os.environ.get("PREFECT_API_URL")
+    if not url:
+        from prefect.settings import get_current_settings
+
+        url = get_current_settings().api.url
     if not url:
         raise DeployError(
-            "PREFECT_API_URL is not set, so there is no Prefect server to deploy to. Start one with "
-            "`prefect server start` (or use Prefect Cloud) and set PREFECT_API_URL, e.g. "
-            "`export PREFECT_API_URL=http://127.0.0.1:4200/api`, then run this again."
+            "PREFECT_API_URL is not set and JOBINSIGHT_PREFECT_SERVER=temporary, so there is no Prefect server "
+            "to deploy to. Unset JOBINSIGHT_PREFECT_SERVER to deploy to the local server (`jobinsight server "
+            "start`), or set PREFECT_API_URL to your server, e.g. `export PREFECT_API_URL=http://127.0.0.1:4200/api`."
         )
     return str(url)
 
@@ -170,16 +192,41 @@ def _prefect_command() -> list[str]:
     return [sys.executable, "-m", "prefect"]
 
 
-def apply_prefect_yaml(project_dir: Path, block: str | None, *, echo=None) -> None:  # noqa: ANN001
+def pull_steps(project_dir: Path, git_repo: str | None = None, git_branch: str | None = None) -> list[dict]:
+    """The deployments' pull step: the clone's absolute path, or a git clone for other machines."""
+    if git_repo:
+        step: dict = {"repository": git_repo}
+        if git_branch:
+            step["branch"] = git_branch
+        return [{GIT_CLONE: step}]
+    return [{SET_WORKING_DIRECTORY: {"directory": str(project_dir.resolve())}}]
+
+
+def _prefect_file_with_pull(prefect_file: Path, pull: list[dict], folder: Path) -> Path:
+    """A copy of prefect.yaml whose ``pull`` section is ``pull`` (the original stays untouched)."""
+    with prefect_file.open(encoding="utf-8") as handle:
+        spec = yaml.safe_load(handle) or {}
+    spec["pull"] = pull
+    copy = folder / "prefect.yaml"
+    copy.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return copy
+
+
+def apply_prefect_yaml(project_dir: Path, block: str | None, *, echo=None,  # noqa: ANN001
+                       pull: list[dict] | None = None, prefect_file: Path | None = None) -> None:
     """``prefect deploy --all`` from the repository root; raises DeployError with its output on failure."""
     env = dict(os.environ)
-    env.pop(PROJECT_DIR_VARIABLE, None)  # resolved on each worker, not here
+    env[PROJECT_DIR_VARIABLE] = str(project_dir.resolve())  # written into the pull step as an absolute path
     env["JOBINSIGHT_DB_BLOCK"] = block or ""  # empty: each worker's own JOBINSIGHT_DATABASE_URL / embedded
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    proc = subprocess.run(
-        [*_prefect_command(), "--no-prompt", "deploy", "--all", "--prefect-file", str(project_dir / "prefect.yaml")],
-        cwd=project_dir, env=env, capture_output=True, text=True, check=False,
-    )
+    prefect_file = prefect_file or project_dir / "prefect.yaml"
+    with tempfile.TemporaryDirectory(prefix="jobinsight-deploy-") as scratch:
+        if pull is not None:
+            prefect_file = _prefect_file_with_pull(prefect_file, pull, Path(scratch))
+        proc = subprocess.run(
+            [*_prefect_command(), "--no-prompt", "deploy", "--all", "--prefect-file", str(prefect_file)],
+            cwd=project_dir, env=env, capture_output=True, text=True, check=False,
+        )
     output = scrub((proc.stdout or "") + (proc.stderr or ""))
     if echo is not None:
         echo(output)
@@ -189,12 +236,21 @@ def apply_prefect_yaml(project_dir: Path, block: str | None, *, echo=None) -> No
 
 
 def deploy(database_url: str | None = None, block: str | None = None, project_dir: Path = PROJECT_DIR,
-           echo=None) -> DeployReport:  # noqa: ANN001 - echo: a print-like callable
+           echo=None, git_repo: str | None = None, git_branch: str | None = None,  # noqa: ANN001 - print-like
+           prefect_file: Path | None = None) -> DeployReport:
     """Work pool, block, deployments — see the module docstring."""
-    prefect_file = project_dir / "prefect.yaml"
+    prefect_file = prefect_file or project_dir / "prefect.yaml"
     if not prefect_file.is_file():
         raise DeployError(f"No prefect.yaml in {project_dir}: run this from a clone of the repository.")
     url = api_url()
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: url}):  # even if Prefect read its settings before
+        return _deploy_to(url, database_url, block, project_dir, echo, git_repo, git_branch, prefect_file)
+
+
+def _deploy_to(url: str, database_url: str | None, block: str | None, project_dir: Path, echo,  # noqa: ANN001
+               git_repo: str | None, git_branch: str | None, prefect_file: Path) -> DeployReport:
     asyncio.run(_check_api(url))
     report = DeployReport(api_url=url, work_pool=WORK_POOL)
     report.work_pool_created = asyncio.run(_ensure_work_pool(WORK_POOL))
@@ -217,12 +273,19 @@ def deploy(database_url: str | None = None, block: str | None = None, project_di
             f"Pass --database-url to store one database for all workers in the block {DEFAULT_BLOCK!r}."
         )
 
-    apply_prefect_yaml(project_dir, report.block, echo=echo)
+    report.pull = pull_steps(project_dir, git_repo, git_branch)
+    apply_prefect_yaml(project_dir, report.block, echo=echo, pull=report.pull, prefect_file=prefect_file)
     report.deployments = deployment_names(prefect_file)
-    report.notes.append(
-        f"Start a worker in each clone: deployments/worker.sh (or {PROJECT_DIR_VARIABLE}=<clone> "
-        f"prefect worker start --pool {WORK_POOL})."
-    )
+    if git_repo:
+        report.notes.append(
+            f"Runs clone {git_repo} on the worker. Start workers on any machine with the project installed: "
+            f"PREFECT_API_URL={url} prefect worker start --pool {WORK_POOL}"
+        )
+    else:
+        report.notes.append(
+            f"Runs start in {project_dir.resolve()}. Start a worker on this machine, in any folder: "
+            f"jobinsight worker (or PREFECT_API_URL={url} prefect worker start --pool {WORK_POOL})"
+        )
     return report
 
 
@@ -244,10 +307,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="PostgreSQL URL to store in the database block for all workers.")
     parser.add_argument("--block", help=f"SqlAlchemyConnector block name (default: {DEFAULT_BLOCK}).")
+    parser.add_argument("--git-repo", help="Workers clone this git URL instead of using this clone's path.")
+    parser.add_argument("--git-branch", help="Branch (or tag) the workers clone (with --git-repo).")
     parser.add_argument("--json", action="store_true", help="Print one JSON document on stdout.")
     args = parser.parse_args(argv)
     try:
-        report = deploy(args.database_url, args.block, echo=lambda text: print(text, file=sys.stderr))
+        report = deploy(args.database_url, args.block, echo=lambda text: print(text, file=sys.stderr),
+                        git_repo=args.git_repo, git_branch=args.git_branch)
     except UserFacingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,14 +1,12 @@
 #!/usr/bin/env sh
-# Start a Prefect worker for the `jobinsight` work pool from this clone.
+# Start a worker for the `jobinsight` work pool: `jobinsight worker` of this clone's virtualenv.
 #
-# The deployments' pull step changes into $JOBINSIGHT_PROJECT_DIR before a run starts, so
-# every machine can keep its clone wherever it likes: this script sets it to the clone it
-# lives in. The worker uses the Prefect of the clone's virtualenv (.venv) when there is one.
-# Extra arguments go to `prefect worker start` (e.g. --name, --limit).
-# Stop it with Ctrl-C (SIGINT): it lets running flow runs finish their current step.
+# Kept for existing setups; `jobinsight worker` (or a plain `prefect worker start --pool
+# jobinsight`) does the same from any folder. The deployments' pull step says where the code
+# is (this clone's absolute path, or a git clone: see deployments/README.md).
+# Extra arguments go to `jobinsight worker` (e.g. --name, --limit).
+# One Ctrl-C (SIGINT) or SIGTERM: idle, it stops at once; busy, it waits for its runs.
 set -eu
 cd "$(dirname "$0")/.."
-JOBINSIGHT_PROJECT_DIR="$(pwd)"
-export JOBINSIGHT_PROJECT_DIR
-if [ -x .venv/bin/prefect ]; then PREFECT=.venv/bin/prefect; else PREFECT=prefect; fi
-exec "$PREFECT" worker start --pool jobinsight --type process "$@"
+if [ -x .venv/bin/jobinsight ]; then JOBINSIGHT=.venv/bin/jobinsight; else JOBINSIGHT=jobinsight; fi
+exec "$JOBINSIGHT" worker "$@"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
+from prefect.runtime import flow_run
 
 from jobinsight.db.resolve import resolve_database
 from jobinsight.flows.process import process_flow
@@ -37,6 +38,7 @@ def process_retry_flow(options: PipelineOptions | None = None) -> PipelineResult
     options = _retry_options(options)
     logger = get_run_logger()
     db_url = resolve_database().url
+    retry_run_id = str(flow_run.id)  # this run's id; the process subflow has its own
 
     result = process_flow(options)
     dead = mark_dead(db_url, options.max_attempts)
@@ -44,7 +46,7 @@ def process_retry_flow(options: PipelineOptions | None = None) -> PipelineResult
     create_table_artifact(
         key=DEAD_ROWS_ARTIFACT,
         table=[row.to_dict() for row in dead],
-        description=(f"Rows marked dead by process-retry run {result.run_id} "
+        description=(f"Rows marked dead by process-retry run {retry_run_id} "
                      f"(process_attempts >= {options.max_attempts}): {len(dead)}; dead in total: {total_dead}."),
     )
     for row in dead:
@@ -54,4 +56,5 @@ def process_retry_flow(options: PipelineOptions | None = None) -> PipelineResult
                                                       "dead_rows_total": total_dead}})
     message = f"{result.message}; {len(dead)} row(s) marked dead (attempts >= {options.max_attempts})"
     logger.info(message)
-    return result.model_copy(update={"flow": "process-retry", "stats": stats, "message": message})
+    return result.model_copy(update={"flow": "process-retry", "run_id": retry_run_id, "stats": stats,
+                                     "message": message})

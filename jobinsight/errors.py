@@ -75,7 +75,7 @@ def _prefect_api_unreachable(exc: BaseException) -> str | None:
                 f"error: the Prefect API at {scrub(str(api_url))} did not answer "
                 f"({type(current.__cause__ or current).__name__}). "
                 "Start it (`prefect server start`), fix PREFECT_API_URL, or unset PREFECT_API_URL to let "
-                "jobinsight run a temporary Prefect server for this command."
+                "jobinsight use its local Prefect server (`jobinsight server start`)."
             )
         current = current.__cause__ or current.__context__
     return None

@@ -19,7 +19,7 @@ import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -124,11 +124,16 @@ class Settings(BaseSettings):
         "JOBINSIGHT_LLM_TIMEOUT", "Seconds one request may take before it counts as a timeout.",
         default=60.0, gt=0, le=3600, allow_inf_nan=False)
 
-    # --- deployment and tests -------------------------------------------------------------
+    # --- Prefect, deployment and tests -----------------------------------------------------
+    prefect_server: Literal["local", "temporary"] = _var(
+        "JOBINSIGHT_PREFECT_SERVER",
+        "With no `PREFECT_API_URL`: `local` starts (once) and reuses a Prefect server under `JOBINSIGHT_HOME`; "
+        "`temporary` lets Prefect start a throw-away server inside each command.",
+        default="local")
     project_dir: Path | None = _var(
         "JOBINSIGHT_PROJECT_DIR",
-        "On a worker: the clone the deployments' `pull` step runs flows from (`deployments/worker.sh` sets it).",
-        None, default=None)
+        "The clone's absolute path that `jobinsight deploy` writes into the deployments' `pull` step.",
+        "(set by `jobinsight deploy`)", default=None)
     test_database_url: SecretStr | None = _var(
         "JOBINSIGHT_TEST_DATABASE_URL",
         "Tests only: an extra server to run the database tests against, besides the embedded one.",
@@ -285,6 +290,8 @@ def _allowed_text(field: str, info: Any) -> str:
         return f"{noun} {', '.join(bounds)}".strip()
     if "Path" in str(kind):
         return "folder"
+    if getattr(kind, "__origin__", None) is Literal:
+        return " / ".join(f"`{choice}`" for choice in kind.__args__)
     if field == "llm_base_url":
         return "http(s) URL; only together with `JOBINSIGHT_LLM_MODEL`"
     if field == "llm_model":

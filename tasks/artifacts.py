@@ -14,6 +14,7 @@ from prefect.artifacts import (
 
 from jobinsight.options import PipelineResult
 from jobinsight.process.tally import phase_totals, summary_markdown
+from jobinsight.scrape.runner import scrape_summary_markdown
 
 
 def publish_run_artifacts(result: PipelineResult, key_prefix: str) -> None:
@@ -33,18 +34,24 @@ def publish_run_artifacts(result: PipelineResult, key_prefix: str) -> None:
                      "llm": json.dumps(llm, default=str, ensure_ascii=False)})
     create_table_artifact(key=f"{key_prefix}-metrics", table=rows,
                           description=f"Per-phase metrics of {result.flow} run {result.run_id}")
-    create_markdown_artifact(key=f"{key_prefix}-summary", markdown=summary_markdown(result),
+    summary = scrape_summary_markdown(result) if result.flow == "scrape" else summary_markdown(result)
+    create_markdown_artifact(key=f"{key_prefix}-summary", markdown=summary,
                              description=f"Summary of {result.flow} run {result.run_id}")
 
 
 class ProgressArtifact:
-    """A progress artifact updated after each batch (0–100 %)."""
+    """A progress artifact updated after each batch (0–100 %).
+
+    Created at the first update, so a run with nothing to do shows no 0 % bar.
+    """
 
     def __init__(self, key: str, description: str) -> None:
-        self._id: UUID | None = create_progress_artifact(progress=0.0, key=key, description=description)
+        self._key, self._description = key, description
+        self._id: UUID | None = None
 
     def update(self, done: int, total: int) -> None:
-        if self._id is None:
-            return
         progress = 100.0 if total <= 0 else min(100.0, 100.0 * done / total)
-        update_progress_artifact(artifact_id=self._id, progress=progress)
+        if self._id is None:
+            self._id = create_progress_artifact(progress=progress, key=self._key, description=self._description)
+        else:
+            update_progress_artifact(artifact_id=self._id, progress=progress)

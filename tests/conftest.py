@@ -28,6 +28,10 @@ from jobinsight.config import apply_prefect_defaults  # noqa: E402
 from jobinsight.db.admin import admin_execute, with_database
 
 apply_prefect_defaults()
+# A CLI subprocess that reaches Prefect without PREFECT_API_URL must not start the persistent local
+# Prefect server (it would outlive the test): tests pass the harness's URL, and anything missed
+# falls back to Prefect's temporary server. tests/integration/test_local_prefect_server.py unsets it.
+os.environ.setdefault("JOBINSIGHT_PREFECT_SERVER", "temporary")
 
 TESTS = Path(__file__).resolve().parent
 REPO_ROOT = TESTS.parent

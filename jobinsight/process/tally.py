@@ -90,7 +90,9 @@ class ProcessTally:
         """The run's ``PipelineResult``; success requires the integrity threshold to be met."""
         duration = time.perf_counter() - self.started
         ok = self.integrity_ratio >= threshold
-        if ok:
+        if ok and self.loaded == 0 and self.lost_claims == 0:
+            message = f"nothing to do: {self.stop_reason}"
+        elif ok:
             message = (f"processed {self.marked:,} rows in {self.batches} batches "
                        f"({self.quarantined:,} quarantined); stopped: {self.stop_reason}")
         else:
@@ -114,8 +116,9 @@ class ProcessTally:
                 "resolved_quarantine": self.resolved,
                 "lost_claims": self.lost_claims,
                 "integrity_ratio": round(self.integrity_ratio, 6),
-                "rows_per_second": round(self.marked / duration, 1) if duration > 0 else None,
-                "parse_rates": self.parse_rates(),
+                "rows_per_second": round(self.marked / duration, 1) if duration > 0 and self.marked else None,
+                # Shares of zero rows mean nothing: left out when no row was staged.
+                "parse_rates": self.parse_rates() if self.staged else {},
                 "field_counts": dict(self.field_counts),
             },
         )
@@ -124,25 +127,38 @@ class ProcessTally:
 
 
 def phase_totals(phases: list[PhaseMetric]) -> list[dict]:
-    """Per-phase sums over batches (seconds, rows, peak RSS) for tables and the benchmark."""
+    """Per-phase sums over batches (seconds, rows, peak RSS) for tables and the benchmark.
+
+    A row count no batch of a phase measured stays None in the total too (not 0), so the
+    total agrees with its batches.
+    """
     totals: dict[str, dict] = {}
     for metric in phases:
         entry = totals.setdefault(metric.phase, {"phase": metric.phase, "calls": 0, "seconds": 0.0,
-                                                 "rows_in": 0, "rows_out": 0, "peak_rss_mb": 0.0})
+                                                 "rows_in": None, "rows_out": None, "peak_rss_mb": None})
         entry["calls"] += 1
         entry["seconds"] = round(entry["seconds"] + metric.duration_s, 4)
-        entry["rows_in"] += metric.rows_in or 0
-        entry["rows_out"] += metric.rows_out or 0
-        entry["peak_rss_mb"] = max(entry["peak_rss_mb"], metric.rss_mb or 0.0)
+        for key, value in (("rows_in", metric.rows_in), ("rows_out", metric.rows_out)):
+            if value is not None:
+                entry[key] = (entry[key] or 0) + value
+        if metric.rss_mb is not None:
+            entry["peak_rss_mb"] = max(entry["peak_rss_mb"] or 0.0, metric.rss_mb)
     return list(totals.values())
 
 
+def _figure(value: object, spec: str = "") -> str:
+    """A table cell: the value formatted, or "n/a" when the flow did not measure it."""
+    return "n/a" if value is None else format(value, spec)
+
+
 def summary_markdown(result: PipelineResult) -> str:
-    """The markdown run summary published as an artifact."""
+    """The markdown run summary published as an artifact; a run that did nothing says so in one line."""
     extra = result.stats.extra
-    rates = extra.get("parse_rates", {})
+    title = f"# {result.flow} run {'succeeded' if result.success else 'FAILED'}"
+    if result.success and result.stats.total_records == 0:
+        return f"{title}: {result.message}"
     lines = [
-        f"# {result.flow} run {'succeeded' if result.success else 'FAILED'}",
+        title,
         "",
         result.message,
         "",
@@ -153,18 +169,21 @@ def summary_markdown(result: PipelineResult) -> str:
         f"| quarantined | {result.stats.quarantined:,} |",
         f"| batches | {result.stats.batch_count} |",
         f"| duration (s) | {result.stats.duration_seconds} |",
-        f"| rows/s | {extra.get('rows_per_second')} |",
-        f"| integrity | {extra.get('integrity_ratio')} |",
     ]
-    for key, value in rates.items():
+    # figures only some flows measure: shown when measured, never as "None"
+    if extra.get("rows_per_second") is not None:
+        lines.append(f"| rows/s | {extra['rows_per_second']:,} |")
+    if extra.get("integrity_ratio") is not None:
+        lines.append(f"| integrity | {extra['integrity_ratio']:.2%} |")
+    for key, value in (extra.get("parse_rates") or {}).items():
         lines.append(f"| {key.replace('_', ' ')} | {value:.1%} |")
     llm = extra.get("llm")
     if llm:
         for key in ("requests", "tokens", "cache_hits", "fallbacks", "rows_pending_llm", "quota_state"):
-            if key in llm:
+            if llm.get(key) is not None:
                 lines.append(f"| LLM {key.replace('_', ' ')} | {llm[key]} |")
     lines += ["", "| phase | calls | seconds | rows in | rows out | peak RSS MB |", "|---|---|---|---|---|---|"]
     for entry in phase_totals(result.phases):
-        lines.append(f"| {entry['phase']} | {entry['calls']} | {entry['seconds']:.2f} | {entry['rows_in']:,} | "
-                     f"{entry['rows_out']:,} | {entry['peak_rss_mb']:.0f} |")
+        lines.append(f"| {entry['phase']} | {entry['calls']} | {entry['seconds']:.2f} | {_figure(entry['rows_in'], ',')} | "
+                     f"{_figure(entry['rows_out'], ',')} | {_figure(entry['peak_rss_mb'], '.0f')} |")
     return "\n".join(lines)

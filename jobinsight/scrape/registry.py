@@ -203,12 +203,18 @@ def parser_name(parser: str | ParserFn) -> str:
 
 
 def _serve_demo(options: PipelineOptions) -> AbstractContextManager[str]:
-    """A local TopCV-like board on 127.0.0.1 for the run; yields its listing URL."""
+    """A local TopCV-like board on 127.0.0.1 for the run; yields its listing URL.
+
+    Its cards link to the board's canonical name (demo.jobinsight.invalid), not to this run's
+    loopback port, so demo jobs keep their URLs and a second run finds them unchanged.
+    """
+    from jobinsight.scrape.sources.demo import CANONICAL_BASE
     from jobinsight.scrape.sources.demo_board import DemoBoard
 
     @contextmanager
     def serving() -> Iterator[str]:
-        with DemoBoard(pages=options.demo_pages, per_page=options.demo_per_page) as board:
+        with DemoBoard(pages=options.demo_pages, per_page=options.demo_per_page,
+                       canonical_base=CANONICAL_BASE) as board:
             yield board.listing_url
 
     return serving()

@@ -278,3 +278,22 @@ def scrape_result(
     return PipelineResult(
         success=usable, message=message, flow="scrape", run_id=run_id, stats=stats, phases=phases
     )
+
+
+def scrape_summary_markdown(result: PipelineResult) -> str:
+    """The scrape run's summary artifact: what a crawl measures (pages, jobs, what the upsert did)."""
+    extra = result.stats.extra
+    lines = [f"# scrape run {'succeeded' if result.success else 'FAILED'}", "", result.message, "",
+             "| figure | value |", "|---|---|"]
+    figures = [("pages fetched", extra.get("pages_fetched")), ("jobs found", result.stats.total_records),
+               ("inserted", extra.get("inserted")), ("updated", extra.get("updated")),
+               ("unchanged", extra.get("unchanged")), ("quarantined", result.stats.quarantined),
+               ("pages archived", extra.get("pages_archived")), ("retries", extra.get("retries")),
+               ("duration (s)", result.stats.duration_seconds)]
+    lines += [f"| {name} | {value:,} |" if isinstance(value, int) else f"| {name} | {value} |"
+              for name, value in figures if value is not None]
+    lines += ["", "| step | seconds | in | out |", "|---|---|---|---|"]
+    for metric in result.phases:
+        lines.append(f"| {metric.phase} | {metric.duration_s:.2f} | {'n/a' if metric.rows_in is None else metric.rows_in} "
+                     f"| {'n/a' if metric.rows_out is None else metric.rows_out} |")
+    return "\n".join(lines)

@@ -255,8 +255,10 @@ class PrefectServer:
         self.call(cancel)
 
 
-def start_server(root: Path) -> PrefectServer:
-    """Start a private Prefect server on a free loopback port and wait for /api/health."""
+def start_server(root: Path, **overrides: str) -> PrefectServer:
+    """Start a private Prefect server on a free loopback port and wait for /api/health.
+
+    ``overrides`` replace the server's settings below (e.g. turn its scheduler on)."""
     port = free_port()
     home = root / "prefect"
     (home / "server").mkdir(parents=True, exist_ok=True)
@@ -271,6 +273,7 @@ def start_server(root: Path) -> PrefectServer:
         PREFECT_SERVER_SERVICES_FOREMAN_ENABLED="false",
         PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED="false",
     )
+    env.update(overrides)
     with log.open("wb") as out:
         process = subprocess.Popen([*PREFECT, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                                    cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -311,13 +314,15 @@ class WorkerPool:
     root: Path
     workers: list[Worker] = field(default_factory=list)
 
-    def start(self, database_url: str | None, limit: int | None = None) -> Worker:
-        """A worker started the way deployments/worker.sh does, with the test database (or none:
-        then runs take it from the JOBINSIGHT_DB_BLOCK block named in the deployment)."""
+    def start(self, database_url: str | None, limit: int | None = None, cwd: Path | None = None,
+              command: list[str] | None = None) -> Worker:
+        """A plain ``prefect worker start --pool jobinsight`` (nothing tells it where the project is:
+        the deployments' pull step does), with the test database (or none: then runs take it from
+        the JOBINSIGHT_DB_BLOCK block named in the deployment). ``cwd``: where it starts (default:
+        the test's temporary folder); ``command``: another way to start it (e.g. ``jobinsight worker``)."""
         name = f"e2e-{uuid.uuid4().hex[:8]}"
         log = self.root / f"worker-{name}.log"
         env = self.server.client_env(
-            JOBINSIGHT_PROJECT_DIR=str(REPO_ROOT),
             JOBINSIGHT_HOME=str(self.root / "jobinsight-home"),
             PREFECT_WORKER_QUERY_SECONDS="1",
             PREFECT_WORKER_PREFETCH_SECONDS="5",
@@ -325,11 +330,12 @@ class WorkerPool:
         if database_url:
             env["JOBINSIGHT_DATABASE_URL"] = database_url
         with log.open("wb") as out:
-            args = [*PREFECT, "worker", "start", "--pool", "jobinsight", "--name", name]
+            args = command or [*PREFECT, "worker", "start", "--pool", "jobinsight"]
+            args = [*args, "--name", name]
             if limit is not None:  # at most this many runs at once on this worker
                 args += ["--limit", str(limit)]
             process = subprocess.Popen(args,
-                                       cwd=self.root, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                       cwd=cwd or self.root, env=env, stdout=out, stderr=subprocess.STDOUT,
                                        preexec_fn=_default_sigint)
         worker = Worker(name, process, log)
         self.workers.append(worker)

@@ -17,7 +17,10 @@ def _deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("api", ["unset", "unreachable"])
 def test_deploy_without_a_reachable_server_explains_and_exits_2(api: str, tmp_path: Path) -> None:
-    env = clean_env(PREFECT_HOME=str(tmp_path))
+    # "unset" with Prefect's temporary server chosen: with the default (the local server) deploy
+    # would start one under JOBINSIGHT_HOME and deploy there (tests/integration/test_local_prefect_server.py)
+    env = clean_env(PREFECT_HOME=str(tmp_path), JOBINSIGHT_HOME=str(tmp_path / "home"),
+                    JOBINSIGHT_PREFECT_SERVER="temporary")
     if api == "unreachable":
         env["PREFECT_API_URL"] = f"http://127.0.0.1:{free_port()}/api"
     proc = _deploy(env)

@@ -79,9 +79,11 @@ def test_jobinsight_deploy_creates_pool_block_and_every_deployment(prefect_serve
         assert deployment.parameters["options"]["pipeline_mode"] == mode, name
         assert deployment.work_pool_name == "jobinsight"
         assert deployment.job_variables["env"]["JOBINSIGHT_DB_BLOCK"] == E2E_BLOCK
-        # the clone's location is left for each worker to fill in when a run starts
+        # the clone's absolute path, written at deploy time (as `prefect init` does), so a plain
+        # worker started in any folder of this machine finds the entrypoints
         assert deployment.pull_steps == [{"prefect.deployments.steps.set_working_directory": {
-            "directory": "{{ $JOBINSIGHT_PROJECT_DIR }}"}}]
+            "directory": str(REPO_ROOT.resolve())}}]
+        assert deployment.job_variables["env"]["PREFECT_LOGGING_EXTRA_LOGGERS"] == "jobinsight"
     crons = {name: [(s.schedule.cron, s.schedule.timezone) for s in d.schedules] for name, d in deployments.items()}
     assert crons["scrape/jobinsight-scrape"] == [("0 6 * * *", "Asia/Ho_Chi_Minh")]
     assert crons["process/jobinsight-process"] == [("2 11 * * *", "Asia/Ho_Chi_Minh")]

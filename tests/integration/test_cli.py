@@ -110,3 +110,14 @@ def test_process_json_prints_the_pipeline_result(database_url: str, prefect_api_
         cur.execute("SELECT count(*) FROM jobinsight_staging.staging_jobs")
         assert cur.fetchone()[0] == 300
     conn.close()
+
+
+def test_every_log_line_names_its_task_or_flow_run(database_url: str, prefect_api_url: str) -> None:
+    generate_raw_rows(database_url, 50)
+    result = _cli("process", "--database-url", database_url, env=_env(PREFECT_API_URL=prefect_api_url))
+    assert result.returncode == 0, result.stderr[-3000:]
+    run_lines = [line for line in result.stderr.splitlines() if " prefect.task_runs" in line
+                 or " prefect.flow_runs" in line]
+    assert run_lines, result.stderr
+    for line in run_lines:  # e.g. "... INFO prefect.task_runs [phase-2-sql-procedures-1a2]: Finished in state ..."
+        assert " prefect.task_runs [phase-" in line or " prefect.flow_runs [" in line, line

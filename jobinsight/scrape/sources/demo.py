@@ -22,6 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 REFERENCE_DATE = date(2025, 10, 18)
+#: The demo board's public name: links on its cards use it, whatever loopback port serves the
+#: pages, so a job keeps the same URL (and content hash) from one demo run to the next.
+#: ``.invalid`` is reserved (RFC 2606): nothing ever resolves it.
+CANONICAL_BASE = "https://demo.jobinsight.invalid"
 
 _TITLES = (
     "Lập Trình Viên Python",
@@ -298,9 +302,12 @@ def _a(value: str) -> str:
 def render_card(job: DemoJob, base_url: str, position: int) -> str:
     """One ``div.job-item-search-result`` card, structured like the real 2025 markup."""
     tracking = f"ta_source=JobSearchList_LinkDetail&amp;u_sr_id=demo{job.index:05d}_{position}"
-    job_href = f"{job.path()}?{tracking}" if job.relative_url else f"{base_url}{job.path()}?{tracking}"
+    # Served under its canonical name from elsewhere, a board writes absolute links (a relative
+    # one would resolve to the serving host).
+    relative = job.relative_url and base_url != CANONICAL_BASE
+    job_href = f"{job.path()}?{tracking}" if relative else f"{base_url}{job.path()}?{tracking}"
     company_href = f"{base_url}{job.company_path()}"
-    logo = f"/static/company_logos/{job.company_slug}.png"
+    logo = f"{base_url if base_url == CANONICAL_BASE else ''}/static/company_logos/{job.company_slug}.png"
     salary_html = ('\n<i class="fa-solid fa-circle-dollar"></i>\n' if job.salary.with_icon else "") + _a(
         job.salary.text
     )
@@ -387,6 +394,7 @@ def render_card(job: DemoJob, base_url: str, position: int) -> str:
     <div class="box-icon">
       <div class="tag">{"".join(tag_html)}</div>
       <div class="icon">
+        <label class="time">Còn <strong>{job.days_left}</strong> ngày để ứng tuyển</label>
         <label class="address mobile-hidden label-update" data-toggle="tooltip" title="" data-placement="top" data-original-title="Cập nhật {_a(job.updated)}">
           <span class="hidden-on-quick-view">Đăng </span>
           {_a(job.posted)}

@@ -87,6 +87,7 @@ class DemoBoard:
         repeat_page: int | None = None,
         robots_txt: str | None = DEFAULT_ROBOTS,
         sitemap_chunk: int = 100,
+        canonical_base: str | None = None,
     ) -> None:
         self.pages = pages
         self.per_page = per_page
@@ -105,6 +106,9 @@ class DemoBoard:
         self.repeat_page = repeat_page
         self.robots_txt = robots_txt
         self.sitemap_chunk = sitemap_chunk
+        #: Links on listing cards point here (e.g. https://demo.jobinsight.invalid) instead of the
+        #: loopback port of this run, so a job keeps one URL across runs (and its content hash).
+        self.canonical_base = canonical_base
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
         self._page_hits: Counter[tuple[str, int | None]] = Counter()
@@ -270,7 +274,7 @@ class DemoBoard:
             if captcha_at is not None and page == captcha_at:
                 return self.captcha_status, _HTML, render_block_page().encode("utf-8"), delay
             shown = page - 1 if (repeat_at is not None and page == repeat_at and page > 1) else page
-            body = render_listing(self.jobs_on_page(shown), self.base_url, page, self.pages)
+            body = render_listing(self.jobs_on_page(shown), self.canonical_base or self.base_url, page, self.pages)
             return 200, _HTML, body.encode("utf-8"), delay
         if path == "/sitemap.xml":
             chunks = max(1, -(-len(self.jobs()) // self.sitemap_chunk))

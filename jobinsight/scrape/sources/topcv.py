@@ -16,7 +16,8 @@ What each column holds (raw, as the board shows it; the process flow normalises)
   ``div.skills label.item`` with the "+N" tooltip expanded.
 * ``last_update`` — "Cập nhật 48 giây trước"; ``posted_time`` — approximate, from "Đăng 2 ngày
   trước" (or the update text on the older markup) minus the page's fetch time.
-* ``deadline`` — older markup only: the days-left text of ``label.time``.
+* ``deadline`` — the days-left text of ``label.time`` ("Còn 12 ngày để ứng tuyển") when the card
+  has one (older markup always; current cards only on some boards built on it).
 * ``verified_employer`` — current: ``.icon-verified-employer``; older: that icon or
   ``span.vip-badge`` (the reference's meaning; ``payload["vip_badge"]`` keeps them apart).
 """
@@ -171,7 +172,7 @@ def _parse_current(card: LexborNode, identity: _Identity, page_url: str, fetched
     if company_link is not None and "job-pro" in _classes(company_link):
         payload["pro_company"] = True
 
-    salary_label = address_label = update_label = exp_label = None
+    salary_label = address_label = update_label = exp_label = time_label = None
     badges: list[str] = []
     for label in card.css("label"):
         label_classes = _classes(label)
@@ -183,6 +184,8 @@ def _parse_current(card: LexborNode, identity: _Identity, page_url: str, fetched
             address_label = address_label or label
         elif "exp" in label_classes:
             exp_label = exp_label or label
+        elif "time" in label_classes:
+            time_label = time_label or label
         elif "tag-diamond-employer" in label_classes:
             payload["diamond_employer"] = True
         elif (
@@ -232,7 +235,7 @@ def _parse_current(card: LexborNode, identity: _Identity, page_url: str, fetched
         skills=skills,
         location=location,
         location_detail=location_detail,
-        deadline=None,
+        deadline=_days_left(time_label, payload),
         verified_employer=verified is not None,
         last_update=last_update,
         logo_url=_logo(logo_img, page_url),
@@ -308,13 +311,7 @@ def _parse_older(card: LexborNode, identity: _Identity, page_url: str, fetched_a
 
     location, location_detail = _location(_address_label(card), payload)
 
-    time_label = card.css_first("label.time")
-    deadline = clean(_text(time_label))
-    if time_label is not None:
-        strong = clean(_text(time_label.css_first("strong")))
-        digits = _DIGITS.search(strong or deadline or "")
-        if digits and "ngày" in (deadline or ""):
-            payload["days_left"] = int(digits.group())
+    deadline = _days_left(card.css_first("label.time"), payload)
 
     last_update = clean(_text(card.css_first("label.deadline")))
     posted_time = approx_time(last_update, fetched_at)
@@ -358,6 +355,17 @@ def _parse_older(card: LexborNode, identity: _Identity, page_url: str, fetched_a
 
 
 # -- shared helpers ------------------------------------------------------------------------------
+
+
+def _days_left(time_label: LexborNode | None, payload: dict[str, Any]) -> str | None:
+    """The deadline text of a ``label.time`` ("Còn 12 ngày để ứng tuyển"); its day count to the payload."""
+    deadline = clean(_text(time_label))
+    if time_label is not None:
+        strong = clean(_text(time_label.css_first("strong")))
+        digits = _DIGITS.search(strong or deadline or "")
+        if digits and "ngày" in (deadline or ""):
+            payload["days_left"] = int(digits.group())
+    return deadline
 
 
 def _address_label(card: LexborNode) -> LexborNode | None:
