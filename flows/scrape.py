@@ -51,10 +51,10 @@ def scrape_flow(options: PipelineOptions | None = None) -> PipelineResult:
         logger.warning("problem page %s: %s (%s)", problem["url"], problem["verdict"], problem["reason"])
     upserted = upsert_raw(db_url, outcome, run_id)
     phases = [crawled.metric, detailed.metric, upserted.metric]
-    archived = 0
-    if target.fetches_pages:
+    archived = outcome.pages_archived  # listing pages: archived during the crawl, bodies released
+    if target.fetches_pages:  # pages still holding a body (detail pages): archived here
         stored = archive_fetched_pages(outcome, options.archive_root or archive_root())
-        archived = stored.value
+        archived += stored.value
         phases.append(stored.metric)
 
     result = scrape_result(outcome, upserted.value, archived, run_id, phases, time.perf_counter() - started)

@@ -244,6 +244,9 @@ DetailRefresh = Annotated[float | None, typer.Option(
     "--detail-refresh-days", help="Re-read details older than this many days.")]
 MaxPages = Annotated[int | None, typer.Option("--max-pages", help="Listing pages to fetch at most.")]
 Delay = Annotated[float | None, typer.Option("--delay", help="Seconds between requests to one host.")]
+FetcherOpt = Annotated[str | None, typer.Option(
+    "--fetcher", help="http | browser | auto (default auto: blocked pages are fetched again through Chromium)."
+)]
 
 
 def _options(**values: Any):  # noqa: ANN202 - PipelineOptions, imported lazily
@@ -287,13 +290,14 @@ def scrape_cmd(
     follow_details: FollowDetails = None,
     detail_budget: DetailBudget = None,
     detail_refresh_days: DetailRefresh = None,
+    fetcher: FetcherOpt = None,
     database_url: DatabaseUrl = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Run the scrape flow: a source -> raw_jobs (pages archived, event emitted)."""
     _use_database(database_url)
     options = _options(pipeline_mode="scrapeOnly", source=source, base_url=base_url, urls=urls or [],
-                       max_pages=max_pages, delay_seconds=delay, follow_details=follow_details,
+                       max_pages=max_pages, delay_seconds=delay, fetcher=fetcher, follow_details=follow_details,
                        detail_budget=detail_budget, detail_refresh_days=detail_refresh_days)
     _run_pipeline("scrape", options, as_json)
 
@@ -309,6 +313,7 @@ def run_cmd(
     follow_details: FollowDetails = None,
     detail_budget: DetailBudget = None,
     detail_refresh_days: DetailRefresh = None,
+    fetcher: FetcherOpt = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", help="Rows per process batch.")] = None,
     all_rows: Annotated[bool, typer.Option("--all", help="Re-process every row, not only unprocessed ones.")] = False,
     max_records: Annotated[int | None, typer.Option("--max-records", help="Process at most this many rows.")] = None,
@@ -318,7 +323,7 @@ def run_cmd(
     """Run the full flow locally: scrape then process (or one of them, by --mode)."""
     _use_database(database_url)
     options = _options(pipeline_mode=mode, source=source, base_url=base_url, urls=urls or [], max_pages=max_pages,
-                       delay_seconds=delay, batch_size=batch_size, only_unprocessed=not all_rows,
+                       delay_seconds=delay, fetcher=fetcher, batch_size=batch_size, only_unprocessed=not all_rows,
                        max_records=max_records, follow_details=follow_details, detail_budget=detail_budget,
                        detail_refresh_days=detail_refresh_days)
     _run_pipeline("full", options, as_json)

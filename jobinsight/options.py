@@ -62,6 +62,9 @@ class PipelineOptions(BaseModel):
     delay_seconds: float | None = Field(None, ge=0, le=600, allow_inf_nan=False, description="Per-host delay (default from env).")
     concurrency: int | None = Field(None, ge=1, le=64, description="Requests in flight (default from env).")
     respect_robots: bool | None = Field(None, description="Honour robots.txt (default from env: true).")
+    fetcher: Literal["http", "browser", "auto"] | None = Field(
+        None, description="http | browser | auto (default from JOBINSIGHT_FETCHER, else auto): in auto a "
+        "page detected as a block or challenge is fetched again through Chromium, which then serves that host.")
     archive_root: str | None = Field(None, description="Archive folder or fsspec URL (default from env).")
     archive_date: str | None = Field(None, pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
                                      description="archive source: only pages saved on this date.")
@@ -75,6 +78,7 @@ class PipelineOptions(BaseModel):
                                        ge=0, le=3650, allow_inf_nan=False,
                                        description="Re-read a posting's detail page when its details are older "
                                                    "than this many days (JOBINSIGHT_DETAIL_REFRESH_DAYS).")
+    demo_challenge: bool = Field(False, description="demo source: the board answers with a JavaScript challenge.")
 
     @field_validator("source")
     @classmethod

@@ -44,7 +44,9 @@ def fetch_and_parse(target: SourceTarget, options: PipelineOptions) -> PhaseOutp
         timer.rows_in = outcome.pages_fetched
         timer.rows_out = outcome.jobs_found
         timer.extra = {"pages": outcome.pages_fetched, "jobs": outcome.jobs_found, "retries": outcome.retries,
-                       "bytes": outcome.bytes, "problems": len(outcome.problems)}
+                       "bytes": outcome.bytes, "problems": len(outcome.problems),
+                       "pages_archived": outcome.pages_archived, "archive_errors": outcome.archive_errors,
+                       "limits_hit": outcome.limits_hit, "browser_pages": outcome.browser_pages}
     return PhaseOutput(outcome, timer.metric)
 
 

@@ -32,6 +32,9 @@ apply_prefect_defaults()
 # Prefect server (it would outlive the test): tests pass the harness's URL, and anything missed
 # falls back to Prefect's temporary server. tests/integration/test_local_prefect_server.py unsets it.
 os.environ.setdefault("JOBINSIGHT_PREFECT_SERVER", "temporary")
+# Every test server listens on 127.0.0.1, which the crawler's SSRF guard refuses unless private
+# addresses are allowed; set before any test (and any CLI subprocess) reads its settings.
+os.environ.setdefault("JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES", "1")
 
 TESTS = Path(__file__).resolve().parent
 REPO_ROOT = TESTS.parent

@@ -8,7 +8,8 @@ URL (a local folder by default, ``s3://…``/``gs://…`` in production)::
     {root}/{source}/{YYYY-MM-DD}/{page_key}.json      url, status, fetched_at, verdict, parser, ...
 
 The JSON sidecar is written last and is what ``iter_archive`` lists, so a page whose write was
-interrupted is simply not there. The same URL fetched twice on one day overwrites its file
+interrupted is simply not there. Each file is written under a temporary name and renamed, so a
+full disk leaves no partial ``.gz`` behind (the temporary file is removed on error). The same URL fetched twice on one day overwrites its file
 (re-running a crawl does not double the archive).
 """
 
@@ -19,6 +20,7 @@ import hashlib
 import json
 import logging
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -150,11 +152,26 @@ class ArchiveWriter:
         if extra:
             meta.update({k: v for k, v in extra.items() if k not in meta})
         self.fs.makedirs(folder, exist_ok=True)
-        with self.fs.open(html_path, "wb") as handle:
-            handle.write(gzip.compress(page.body, compresslevel=self.compresslevel, mtime=0))
-        with self.fs.open(meta_path, "wb") as handle:
-            handle.write(json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
+        self._write_atomic(html_path, gzip.compress(page.body, compresslevel=self.compresslevel, mtime=0))
+        self._write_atomic(meta_path, json.dumps(meta, ensure_ascii=False, indent=1).encode("utf-8"))
         return html_path
+
+    def _write_atomic(self, path: str, data: bytes) -> None:
+        """Write to a temporary name, then rename: a full disk or a crash never leaves a
+        truncated ``.gz`` (or sidecar) under the final name, and the temporary file is removed
+        when the write fails."""
+        tmp = f"{path}.tmp-{uuid.uuid4().hex[:12]}"
+        try:
+            with self.fs.open(tmp, "wb") as handle:
+                handle.write(data)
+            self.fs.mv(tmp, path)
+        except BaseException:
+            try:
+                if self.fs.exists(tmp):
+                    self.fs.rm(tmp)
+            except OSError as cleanup:  # the original error is the one worth reporting
+                logger.warning("could not remove temporary archive file %s: %s", tmp, cleanup)
+            raise
 
 
 def iter_archive(

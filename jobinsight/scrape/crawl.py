@@ -22,7 +22,8 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from jobinsight.scrape.aio import blocking
@@ -89,6 +90,7 @@ async def acrawl_listing(
     start_page: int = 1,
     keep_bodies: bool = True,
     pagination: Pagination | None = None,
+    fetcher: Fetcher | None = None,
 ) -> CrawlOutcome:
     """Crawl listing pages ``start_page..start_page+max_pages-1`` of ``base_url`` in order.
 
@@ -99,9 +101,10 @@ async def acrawl_listing(
     keeping the last sighting. Every evaluated page is archived as soon as it is judged when
     ``archive`` is given; with ``keep_bodies=False`` the outcome then keeps only page metadata
     (200 real TopCV pages are ~300 MB of bodies). ``crawl_listing`` is the same, blocking (safe
-    inside a running event loop).
+    inside a running event loop). Pass an open ``fetcher`` to share its politeness (per-host
+    delay and concurrency, robots.txt, the browser) with other crawls of the run, e.g. details.
     """
-    settings = settings or FetchSettings()
+    settings = fetcher.settings if fetcher is not None else (settings or FetchSettings())
     parse, name = _resolve_parser(parser)
     source = source or name
     pagination = pagination or _pagination_for(source, name)
@@ -112,7 +115,7 @@ async def acrawl_listing(
     collected: list[RawJob] = []
     previous_ids: set[str] | None = None
     done = 0
-    async with Fetcher(settings) as fetcher:
+    async with _fetcher_for(fetcher, settings) as fetcher:
         # Sliding window: up to ``concurrency`` pages in flight while the oldest is judged, so
         # parsing overlaps the network; verdicts are still taken strictly in page order.
         pending: deque[tuple[int, asyncio.Task[FetchedPage]]] = deque()
@@ -180,6 +183,7 @@ async def acrawl_pages(
     max_pages: int | None = None,
     sitemap_depth: int = 3,
     keep_bodies: bool = True,
+    fetcher: Fetcher | None = None,
 ) -> CrawlOutcome:
     """Fetch job pages (or every page listed by a sitemap / sitemap index) and parse each one.
 
@@ -188,14 +192,15 @@ async def acrawl_pages(
     sitemaps (``*.xml``, ``*.xml.gz``, ``sitemap`` in the path) are expanded, following sitemap
     indexes up to ``sitemap_depth`` levels. A page without any posting is reported as
     ``empty``; a block page stops the crawl. ``crawl_pages`` is the same, blocking.
+    ``fetcher``: an open one to share, see ``acrawl_listing``.
     """
-    settings = settings or FetchSettings()
+    settings = fetcher.settings if fetcher is not None else (settings or FetchSettings())
     parse, name = _resolve_parser(parser)
     source = source or name
     outcome = CrawlOutcome(source=source)
     started = time.perf_counter()
     collected: list[RawJob] = []
-    async with Fetcher(settings) as fetcher:
+    async with _fetcher_for(fetcher, settings) as fetcher:
         if progress is not None:
             progress(0, None)
         page_urls = await _expand_sitemaps(fetcher, urls_or_sitemap, outcome, sitemap_depth)
@@ -291,10 +296,26 @@ def _next_link(pagination: Pagination, page: FetchedPage) -> str | None:
     return pagination.find_next(page.body, page.final_url or page.url)
 
 
+@asynccontextmanager
+async def _fetcher_for(shared: Fetcher | None, settings: FetchSettings) -> AsyncIterator[Fetcher]:
+    """The caller's open fetcher (left open), or a new one for this crawl."""
+    if shared is not None:
+        yield shared
+        return
+    async with Fetcher(settings) as fetcher:
+        yield fetcher
+
+
 def _parse(parse: ParserFn, page: FetchedPage, source: str) -> list[RawJob]:
+    """Parse an ``ok`` page. UTF-8 pages go to the parser as bytes (lexbor reads them fastest);
+    any other charset is decoded first — by BOM, header, meta tag (found in the *whole* page,
+    before a parser cuts it to the card region) or detector — so the parser sees real text."""
     if not page.ok or not page.body:
         return []
-    return parse(page.body, page.final_url or page.url, fetched_at=page.fetched_at, source=source)
+    content: bytes | str = page.body
+    if page.decoded.encoding not in ("utf-8", "utf-8-sig"):
+        content = page.text
+    return parse(content, page.final_url or page.url, fetched_at=page.fetched_at, source=source)
 
 
 async def _archive(
@@ -306,8 +327,11 @@ async def _archive(
         result.archived_path = await asyncio.to_thread(
             archive.write, result.page, source=source, parser=parser, verdict=result.verdict
         )
-    except Exception as exc:  # the crawl result is still worth returning
+        outcome.pages_archived += 1
+    except Exception as exc:  # the crawl result is still worth returning; the summary says so
         outcome.archive_errors += 1
+        if outcome.archive_error is None:
+            outcome.archive_error = f"{type(exc).__name__}: {exc}"
         logger.error("could not archive %s: %s", result.page.url, exc)
 
 
@@ -340,6 +364,10 @@ def _finish(
     outcome.jobs_found = len(outcome.jobs)
     outcome.retries = fetcher.stats.retries
     outcome.bytes = fetcher.stats.bytes
+    outcome.limits_hit = dict(fetcher.stats.limits)
+    outcome.browser_pages = fetcher.stats.browser_pages
+    outcome.browser_hosts = list(fetcher.stats.browser_hosts)
+    outcome.fetcher = fetcher.settings.fetcher
     outcome.duration_s = time.perf_counter() - started
     if outcome.stopped_reason is None:
         outcome.stopped_reason = ended

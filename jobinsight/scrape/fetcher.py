@@ -3,11 +3,23 @@
 Why its own module: politeness is what keeps a crawler from being blocked (and what a site
 owner judges us by), and it is independent of what is being parsed. Rules, in order:
 
-* ``robots.txt`` is read once per host (RFC 9309: 4xx -> everything allowed, 5xx/unreachable
-  -> nothing allowed) and a disallowed URL is never requested; ``Crawl-delay`` raises the
-  per-host delay.
-* At most ``concurrency`` requests are in flight, and requests to one host start at least
-  ``delay_seconds`` apart (retries included).
+* ``robots.txt`` is read once per host with Protego (RFC 9309: wildcards, longest match; 4xx ->
+  everything allowed, 5xx/unreachable -> nothing allowed) and a disallowed URL is never
+  requested; ``Crawl-delay`` raises the per-host delay.
+* At most ``concurrency`` requests are in flight, at most ``per_host_concurrency`` to one host,
+  and requests to one host start at least ``delay_seconds`` apart (retries, redirects and
+  browser fetches included: one ``Fetcher`` serves listing and detail pages alike).
+* Redirects are followed by hand, one hop at a time, and every hop passes the same checks as
+  the first request: http/https only, no private/link-local targets (see ``addresses``), the
+  target host's robots.txt and pacing.
+* Limits, each reported on the page (``limit``) and counted in ``FetchStats.limits``: the body
+  is streamed and counted *after* decompression (``max_body_bytes``: a 2 MB gzip bomb stops at
+  the limit, it is never inflated in memory); each attempt has a total deadline (connect +
+  headers + body, ``request_deadline_seconds``) and the fetcher as a whole a run deadline.
+* ``fetcher="auto"`` (default): a page that looks like a block or challenge (status 403/429/503
+  or a Cloudflare-style marker, see ``block_detect``) is fetched again through a real browser
+  (``browser.BrowserSession``), which then serves the rest of that host; ``"browser"`` uses it
+  for everything, ``"http"`` never.
 * Connect errors, timeouts, 5xx and 429 are retried with exponential backoff plus jitter;
   ``Retry-After`` (seconds or an HTTP date) on 429/503 replaces the backoff, capped by
   ``max_retry_after``.
@@ -19,23 +31,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import time
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from urllib.robotparser import RobotFileParser
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import urljoin, urlsplit
 
 import httpx
+from protego import Protego
 
+from jobinsight.scrape.addresses import AddressGuard
 from jobinsight.scrape.aio import run_sync
-from jobinsight.scrape.text import decode_body
+from jobinsight.scrape.block_detect import block_kind
+from jobinsight.scrape.text import Decoded, decode_html
 from jobinsight.scrape.urls import host_of
-from jobinsight.settings import DEFAULT_USER_AGENT, Settings, get_settings
+
+if TYPE_CHECKING:
+    from jobinsight.scrape.browser import BrowserSession
 
 logger = logging.getLogger("jobinsight.scrape")
 
+DEFAULT_USER_AGENT = "JobInsightETL/0.1 (+https://github.com/jobinsight-etl)"
+DEFAULT_BROWSER = "/usr/bin/chromium"
+FetcherMode = Literal["http", "browser", "auto"]
+FETCHER_MODES: tuple[str, ...] = ("http", "browser", "auto")
+ALLOWED_SCHEMES = frozenset({"http", "https"})
 _RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.TimeoutException,
     httpx.ConnectError,
@@ -44,47 +69,102 @@ _RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.RemoteProtocolError,
 )
 _MAX_CRAWL_DELAY = 60.0
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_CHUNK = 65_536
+
+
+def env_flag(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
+    """A boolean environment setting (1/0/true/false/yes/no/on/off); anything else is an error."""
+    env = os.environ if environ is None else environ
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ValueError(f"{name} must be one of 1/0/true/false/yes/no/on/off, got {raw!r}")
+
+
+def _allow_private_default() -> bool:
+    return env_flag("JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES", False)
 
 
 @dataclass(frozen=True, slots=True)
 class FetchSettings:
-    """How politely to fetch. Defaults suit a public job board; tests turn the delay to 0."""
+    """How politely to fetch, and how much to take. Defaults suit a public job board."""
 
     concurrency: int = 2
+    #: Requests in flight to one host (listing, detail, robots and browser fetches together).
+    per_host_concurrency: int = 2
     delay_seconds: float = 1.0
+    #: Seconds to wait for a TCP/TLS connection.
+    connect_timeout_seconds: float = 10.0
+    #: Seconds between two bytes (httpx's read timeout; the total is bounded below).
     timeout_seconds: float = 20.0
+    #: Total seconds for one attempt: connect + headers + body + redirect hops. A server that
+    #: trickles one byte every few seconds never trips the between-bytes timeout; this stops it.
+    request_deadline_seconds: float = 60.0
+    #: Total seconds for everything this fetcher does; later requests fail with "run deadline".
+    run_deadline_seconds: float = 4 * 3600.0
+    #: Largest body accepted, counted after decompression while it streams in.
+    max_body_bytes: int = 25 * 1024 * 1024
+    max_redirects: int = 10
     max_retries: int = 4
     backoff_base: float = 0.5
     max_backoff: float = 30.0
     #: Longest honoured ``Retry-After`` wait; a longer server request is cut to this.
     max_retry_after: float = 120.0
     respect_robots: bool = True
+    #: Loopback and RFC 1918 targets are refused unless set (the demo board and tests set it via
+    #: ``JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES=1``). Link-local/metadata targets are always refused.
+    allow_private_addresses: bool = field(default_factory=_allow_private_default)
+    fetcher: str = "auto"
+    browser_executable: str = DEFAULT_BROWSER
+    #: How long the browser waits for a JavaScript challenge to clear before calling it blocked.
+    challenge_wait_seconds: float = 15.0
     user_agent: str = DEFAULT_USER_AGENT
     accept_language: str = "vi-VN,vi;q=0.9,en;q=0.8"
 
     def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {self.concurrency}")
-        for name in ("delay_seconds", "backoff_base", "max_backoff", "max_retry_after"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
-        if self.timeout_seconds <= 0:
-            raise ValueError(f"timeout_seconds must be > 0, got {self.timeout_seconds}")
+        for name in ("concurrency", "per_host_concurrency", "max_body_bytes"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("delay_seconds", "backoff_base", "max_backoff", "max_retry_after", "challenge_wait_seconds"):
+            value = getattr(self, name)
+            if not value >= 0 or value == float("inf"):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+        for name in ("timeout_seconds", "connect_timeout_seconds", "request_deadline_seconds",
+                     "run_deadline_seconds"):
+            value = getattr(self, name)
+            if not value > 0 or value == float("inf"):
+                raise ValueError(f"{name} must be a finite number > 0, got {value}")
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+        if self.max_redirects < 0:
+            raise ValueError(f"max_redirects must be >= 0, got {self.max_redirects}")
+        if self.fetcher not in FETCHER_MODES:
+            raise ValueError(f"fetcher must be one of {', '.join(FETCHER_MODES)}, got {self.fetcher!r}")
         if not self.user_agent.strip():
             raise ValueError("user_agent must not be empty")
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None, **overrides: object) -> FetchSettings:
-        """The validated environment (``JOBINSIGHT_SCRAPE_DELAY`` / ``_CONCURRENCY`` /
-        ``JOBINSIGHT_USER_AGENT`` / ``JOBINSIGHT_RESPECT_ROBOTS``), then explicit ``overrides``
-        (e.g. from flow options; ``None`` values are ignored)."""
-        settings = settings or get_settings()
-        values: dict[str, object] = {
-            "delay_seconds": settings.scrape_delay, "concurrency": settings.scrape_concurrency,
-            "user_agent": settings.user_agent, "respect_robots": settings.respect_robots,
-        }
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> FetchSettings:
+        """Defaults, then the ``JOBINSIGHT_*`` variables in ``ENV_SETTINGS``, then explicit
+        ``overrides`` (e.g. from flow options; ``None`` values are ignored)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for var, (name, kind) in ENV_SETTINGS.items():
+            raw = env.get(var, "").strip()
+            if raw == "":
+                continue
+            if kind is bool:
+                values[name] = env_flag(var, False, env)
+            elif kind is str:
+                values[name] = raw.lower() if name == "fetcher" else raw
+            else:
+                values[name] = _parse_number(var, raw, kind)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -93,13 +173,36 @@ class FetchSettings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+#: Environment variable -> (FetchSettings field, type).
+ENV_SETTINGS: dict[str, tuple[str, type]] = {
+    "JOBINSIGHT_SCRAPE_DELAY": ("delay_seconds", float),
+    "JOBINSIGHT_SCRAPE_CONCURRENCY": ("concurrency", int),
+    "JOBINSIGHT_SCRAPE_PER_HOST_CONCURRENCY": ("per_host_concurrency", int),
+    "JOBINSIGHT_USER_AGENT": ("user_agent", str),
+    "JOBINSIGHT_RESPECT_ROBOTS": ("respect_robots", bool),
+    "JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES": ("allow_private_addresses", bool),
+    "JOBINSIGHT_FETCHER": ("fetcher", str),
+    "JOBINSIGHT_BROWSER_EXECUTABLE": ("browser_executable", str),
+    "JOBINSIGHT_MAX_BODY_BYTES": ("max_body_bytes", int),
+    "JOBINSIGHT_CONNECT_TIMEOUT": ("connect_timeout_seconds", float),
+    "JOBINSIGHT_REQUEST_DEADLINE": ("request_deadline_seconds", float),
+    "JOBINSIGHT_SCRAPE_RUN_DEADLINE": ("run_deadline_seconds", float),
+}
+
+
+def _parse_number(name: str, raw: str, kind: type) -> int | float:
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a {kind.__name__}, got {raw!r}") from None
+
+
 @dataclass(slots=True)
 class FetchedPage:
     """The outcome of fetching one URL — success or failure, never an exception.
 
-    ``text`` is decoded from ``body`` on first use (charset from the Content-Type header or a
-    ``<meta charset>``), because most pages are parsed straight from bytes and a decoded
-    1.5 MB Vietnamese page costs 3 MB and a few ms that nobody needs.
+    ``text`` is decoded from ``body`` on first use (BOM, header charset, meta tag, detector:
+    ``text.decode_html``), because most pages are parsed straight from bytes.
     """
 
     url: str
@@ -117,7 +220,14 @@ class FetchedPage:
     robots_disallowed: bool = False
     #: Bytes received; stays right after ``release_body()``.
     size: int = -1
-    _text: str | None = field(default=None, init=False, repr=False, compare=False)
+    #: Which fetcher produced this page: "http" or "browser".
+    via: str = "http"
+    #: What was tried before, one line each ("http: HTTP 403 Cloudflare ...").
+    tried: tuple[str, ...] = ()
+    #: The limit this page hit (``max_body_bytes``, ``request_deadline``, ``run_deadline``,
+    #: ``address``, ``scheme``, ``redirects``), else ``None``.
+    limit: str | None = None
+    _decoded: Decoded | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.size < 0:
@@ -128,15 +238,19 @@ class FetchedPage:
         return self.error is None and self.status is not None and 200 <= self.status < 400
 
     @property
+    def decoded(self) -> Decoded:
+        if self._decoded is None:
+            self._decoded = decode_html(self.body, self.content_type)
+        return self._decoded
+
+    @property
     def text(self) -> str:
-        if self._text is None:
-            self._text = decode_body(self.body, self.content_type) if self.body else ""
-        return self._text
+        return self.decoded.text if self.body else ""
 
     def release_body(self) -> None:
         """Drop body and decoded text (kept in the archive) so long crawls hold only metadata."""
         self.body = b""
-        self._text = None
+        self._decoded = None
 
 
 @dataclass(slots=True)
@@ -151,9 +265,31 @@ class FetchStats:
     robots_disallowed: int = 0
     wait_s: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
+    #: Pages that hit each limit (``max_body_bytes``, ``request_deadline``, ...).
+    limits: dict[str, int] = field(default_factory=dict)
+    #: Pages fetched through the browser, and hosts it took over in ``auto`` mode.
+    browser_pages: int = 0
+    browser_hosts: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
+
+
+class _LimitHit(Exception):
+    """An attempt stopped by one of our limits (not retried)."""
+
+    def __init__(self, limit: str, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+@dataclass(slots=True)
+class _Response:
+    status: int
+    final_url: str
+    body: bytes
+    content_type: str | None
+    headers: httpx.Headers
 
 
 class Fetcher:
@@ -172,11 +308,17 @@ class Fetcher:
         self._rng = rng or random.Random()
         self._client: httpx.AsyncClient | None = None
         self._sem: asyncio.Semaphore | None = None
+        self._host_sems: dict[str, asyncio.Semaphore] = {}
         self._host_next: dict[str, float] = {}
         self._host_locks: dict[str, asyncio.Lock] = {}
         self._crawl_delay: dict[str, float] = {}
-        self._robots: dict[str, RobotFileParser] = {}
+        self._robots: dict[str, Protego | bool] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
+        self._guard = AddressGuard(allow_private=self.settings.allow_private_addresses)
+        self._browser: BrowserSession | None = None
+        self._browser_lock: asyncio.Lock | None = None
+        self._browser_hosts: set[str] = set()
+        self._deadline = float("inf")
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -185,95 +327,169 @@ class Fetcher:
                 "User-Agent": s.user_agent,
                 "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
                 "Accept-Language": s.accept_language,
+                # Only what ``_read_body`` inflates itself, under the body limit.
+                "Accept-Encoding": "gzip, deflate",
             },
-            timeout=httpx.Timeout(s.timeout_seconds),
-            follow_redirects=True,
+            timeout=httpx.Timeout(s.timeout_seconds, connect=s.connect_timeout_seconds),
+            follow_redirects=False,
             limits=httpx.Limits(
                 max_connections=s.concurrency + 1, max_keepalive_connections=s.concurrency + 1
             ),
             transport=self._transport,
         )
         self._sem = asyncio.Semaphore(s.concurrency)
+        self._browser_lock = asyncio.Lock()
+        self._deadline = asyncio.get_running_loop().time() + s.run_deadline_seconds
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._browser is not None:
+            await self._browser.close()
+            self._browser = None
 
     # -- public -------------------------------------------------------------------------------
 
     async def fetch(self, url: str) -> FetchedPage:
-        """Fetch one URL, honouring robots.txt, pacing and retries."""
+        """Fetch one URL, honouring robots.txt, pacing, limits and retries; in ``auto`` mode a
+        page that looks blocked is fetched again through the browser."""
         if self._client is None:
             raise RuntimeError("Fetcher must be used as 'async with Fetcher(...) as f'")
         started = time.perf_counter()
-        if self.settings.respect_robots:
-            allowed, why = await self._robots_allows(url)
-            if not allowed:
-                self.stats.robots_disallowed += 1
-                self.stats.pages_failed += 1
-                logger.info("robots.txt disallows %s (%s)", url, why)
-                return FetchedPage(
-                    url=url,
-                    final_url=url,
-                    status=None,
-                    body=b"",
-                    elapsed_s=time.perf_counter() - started,
-                    attempts=0,
-                    retries=0,
-                    error=f"disallowed by robots.txt ({why})",
-                    fetched_at=datetime.now(UTC),
-                    robots_disallowed=True,
-                )
+        refused = await self._precheck(url, started)
+        if refused is not None:
+            return self._count(refused)
+        mode = self.settings.fetcher
+        host = host_of(url)
+        if mode == "browser" or (mode == "auto" and host in self._browser_hosts):
+            return self._count(await self._browser_fetch(url, started))
         page = await self._get_with_retries(url, started)
-        if page.ok:
-            self.stats.pages_ok += 1
-        else:
-            self.stats.pages_failed += 1
-        return page
+        if mode == "auto" and page.limit is None:
+            kind = block_kind(page.status, page.text if page.body else "")
+            if kind is not None:
+                logger.info("%s looks blocked (%s): fetching it again through the browser", url, kind)
+                if host not in self._browser_hosts:
+                    self._browser_hosts.add(host)
+                    self.stats.browser_hosts.append(host)
+                tried = (*page.tried, f"http: {kind}")
+                page = await self._browser_fetch(url, started)
+                page.tried = (*tried, *page.tried)
+        return self._count(page)
 
     async def fetch_many(self, urls: Iterable[str]) -> list[FetchedPage]:
         """Fetch all ``urls`` (concurrency-bounded); results in input order."""
         return list(await asyncio.gather(*(self.fetch(u) for u in urls)))
 
-    # -- internals ----------------------------------------------------------------------------
+    # -- checks -------------------------------------------------------------------------------
 
-    async def _get_with_retries(self, url: str, started: float) -> FetchedPage:
+    def _count(self, page: FetchedPage) -> FetchedPage:
+        if page.ok:
+            self.stats.pages_ok += 1
+        else:
+            self.stats.pages_failed += 1
+        if page.limit is not None:
+            self.stats.limits[page.limit] = self.stats.limits.get(page.limit, 0) + 1
+        return page
+
+    def _failed(self, url: str, started: float, error: str, *, limit: str | None = None,
+                robots: bool = False, attempts: int = 0) -> FetchedPage:
+        return FetchedPage(
+            url=url, final_url=url, status=None, body=b"", elapsed_s=time.perf_counter() - started,
+            attempts=attempts, retries=max(0, attempts - 1), error=error, fetched_at=datetime.now(UTC),
+            robots_disallowed=robots, limit=limit,
+        )
+
+    async def _precheck(self, url: str, started: float) -> FetchedPage | None:
+        """Scheme, address, run deadline and robots.txt checks before the first byte is sent."""
+        problem = await self._target_problem(url)
+        if problem is not None:
+            limit, message = problem
+            logger.warning("not fetching %s: %s", url, message)
+            return self._failed(url, started, message, limit=limit)
+        if self._remaining() <= 0:
+            return self._failed(url, started, self._run_deadline_message(), limit="run_deadline")
+        if self.settings.respect_robots:
+            allowed, why = await self._robots_allows(url)
+            if not allowed:
+                self.stats.robots_disallowed += 1
+                logger.info("robots.txt disallows %s (%s)", url, why)
+                return self._failed(url, started, f"disallowed by robots.txt ({why})", robots=True)
+        return None
+
+    async def _target_problem(self, url: str) -> tuple[str, str] | None:
+        """``(limit, message)`` when ``url`` may not be requested at all: a scheme other than
+        http/https, or an address the guard refuses (private, loopback, link-local, metadata)."""
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:
+            return "scheme", f"invalid URL: {exc}"
+        if parts.scheme.lower() not in ALLOWED_SCHEMES:
+            return "scheme", f"scheme {parts.scheme or '(none)'!r} is not allowed (only http and https)"
+        why = await self._guard.refusal(url)
+        if why is not None:
+            return "address", why
+        return None
+
+    def _remaining(self) -> float:
+        return self._deadline - asyncio.get_running_loop().time()
+
+    def _run_deadline_message(self) -> str:
+        return (f"run deadline of {self.settings.run_deadline_seconds:g}s reached "
+                "(JOBINSIGHT_SCRAPE_RUN_DEADLINE); not fetched")
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    async def _get_with_retries(self, url: str, started: float, *, robots_hops: bool = True) -> FetchedPage:
         assert self._client is not None and self._sem is not None
         s = self.settings
-        host = host_of(url)
         attempts = 0
         status: int | None = None
         body = b""
         final_url = url
         content_type: str | None = None
         error: str | None = None
+        limit: str | None = None
         fetched_at = datetime.now(UTC)
         while True:
             attempts += 1
             wait: float | None = None
+            remaining = self._remaining()
+            if remaining <= 0:
+                status, body, error, limit = None, b"", self._run_deadline_message(), "run_deadline"
+                break
+            budget = min(s.request_deadline_seconds, remaining)
             async with self._sem:
-                await self._pace(host)
                 try:
-                    self.stats.requests += 1
-                    response = await self._client.get(url)
+                    async with asyncio.timeout(budget):
+                        response = await self._follow(url, check_robots=robots_hops)
+                except _LimitHit as exc:
+                    status, body, error, limit = None, b"", str(exc), exc.limit
+                except TimeoutError:
+                    status, body = None, b""
+                    if budget < s.request_deadline_seconds:
+                        error, limit = self._run_deadline_message(), "run_deadline"
+                    else:
+                        error = (f"request deadline of {s.request_deadline_seconds:g}s exceeded "
+                                 "(connect + headers + body; JOBINSIGHT_REQUEST_DEADLINE)")
+                        limit = "request_deadline"
                 except _RETRY_EXCEPTIONS as exc:
                     status, body, error = None, b"", f"{type(exc).__name__}: {exc}".rstrip(": ")
                     wait = self.retry_wait(None, None, attempts)
-                except Exception as exc:  # invalid URL, unsupported scheme, too many redirects...
+                except Exception as exc:  # invalid URL, unsupported scheme...
                     status, body, error = None, b"", f"{type(exc).__name__}: {exc}".rstrip(": ")
                 else:
                     fetched_at = datetime.now(UTC)
-                    status = response.status_code
-                    body = response.content
-                    final_url = str(response.url)
-                    content_type = response.headers.get("content-type")
-                    self.stats.bytes += len(body)
-                    self.stats.statuses[str(status)] = self.stats.statuses.get(str(status), 0) + 1
+                    status = response.status
+                    body = response.body
+                    final_url = response.final_url
+                    content_type = response.content_type
                     error = None if status < 400 else f"HTTP {status}"
                     if status == 429 or status >= 500:
                         wait = self.retry_wait(status, response.headers.get("retry-after"), attempts)
+            if limit is not None:
+                logger.warning("%s: %s", url, error)
             if wait is None or attempts > s.max_retries:
                 break
             self.stats.retries += 1
@@ -293,7 +509,63 @@ class Fetcher:
             error=error,
             fetched_at=fetched_at,
             content_type=content_type,
+            limit=limit,
         )
+
+    async def _follow(self, url: str, *, check_robots: bool) -> _Response:
+        """GET ``url``, following redirects one hop at a time, each hop checked like a new URL."""
+        assert self._client is not None
+        current = url
+        for hop in range(self.settings.max_redirects + 1):
+            if hop > 0:
+                problem = await self._target_problem(current)
+                if problem is not None:
+                    raise _LimitHit(problem[0], f"redirect to {current} refused: {problem[1]}")
+                if check_robots and self.settings.respect_robots:
+                    allowed, why = await self._robots_allows(current)
+                    if not allowed:
+                        raise _LimitHit("robots", f"redirect to {current} disallowed by robots.txt ({why})")
+            host = host_of(current)
+            async with self._host_sem(host):
+                await self._pace(host)
+                self.stats.requests += 1
+                async with self._client.stream("GET", current) as response:
+                    status = response.status_code
+                    self.stats.statuses[str(status)] = self.stats.statuses.get(str(status), 0) + 1
+                    location = response.headers.get("location")
+                    if response.is_redirect and location:
+                        current = urljoin(current, location.strip())
+                        continue
+                    body = await self._read_body(response)
+                    self.stats.bytes += len(body)
+                    return _Response(status, current, body, response.headers.get("content-type"),
+                                     response.headers)
+        raise _LimitHit("redirects", f"more than {self.settings.max_redirects} redirects from {url}")
+
+    async def _read_body(self, response: httpx.Response) -> bytes:
+        """The body, inflated here (gzip/deflate) and counted as it streams, stopped at the limit."""
+        limit = self.settings.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding in ("", "identity") and declared.isdigit() and int(declared) > limit:
+            raise _LimitHit("max_body_bytes", _too_big(limit, f"Content-Length says {int(declared):,} bytes"))
+        inflate = _Inflater(encoding)
+        chunks: list[bytes] = []
+        total = 0
+        async for raw in response.aiter_raw(_CHUNK):
+            for piece in inflate.feed(raw, limit - total + 1):
+                total += len(piece)
+                if total > limit:
+                    raise _LimitHit("max_body_bytes", _too_big(limit, f"stopped after {total:,} bytes"
+                                                               + (f" inflated from {encoding}" if inflate.active else "")))
+                chunks.append(piece)
+        return b"".join(chunks)
+
+    def _host_sem(self, host: str) -> asyncio.Semaphore:
+        sem = self._host_sems.get(host)
+        if sem is None:
+            sem = self._host_sems[host] = asyncio.Semaphore(self.settings.per_host_concurrency)
+        return sem
 
     def retry_wait(self, status: int | None, retry_after: str | None, attempt: int) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based).
@@ -323,35 +595,133 @@ class Fetcher:
             delay = max(self.settings.delay_seconds, self._crawl_delay.get(host, 0.0))
             self._host_next[host] = loop.time() + delay
 
+    # -- browser ------------------------------------------------------------------------------
+
+    async def _browser_fetch(self, url: str, started: float) -> FetchedPage:
+        """One page through the shared browser, under the same semaphores, pacing and deadlines."""
+        from jobinsight.scrape.browser import BrowserError, BrowserSession
+
+        assert self._sem is not None and self._browser_lock is not None
+        s = self.settings
+        async with self._browser_lock:
+            if self._browser is None:
+                self._browser = BrowserSession(s, self._target_problem)
+        remaining = self._remaining()
+        if remaining <= 0:
+            page = self._failed(url, started, self._run_deadline_message(), limit="run_deadline")
+            page.via = "browser"
+            return page
+        budget = min(s.request_deadline_seconds + s.challenge_wait_seconds, remaining)
+        host = host_of(url)
+        async with self._sem, self._host_sem(host):
+            await self._pace(host)
+            self.stats.requests += 1
+            self.stats.browser_pages += 1
+            try:
+                async with asyncio.timeout(budget):
+                    result = await self._browser.fetch(url)
+            except TimeoutError:
+                page = self._failed(url, started, f"browser: deadline of {budget:g}s exceeded",
+                                    limit="request_deadline", attempts=1)
+                page.via = "browser"
+                return page
+            except BrowserError as exc:
+                page = self._failed(url, started, f"browser: {exc}", attempts=1)
+                page.via = "browser"
+                return page
+        body = result.html.encode("utf-8")
+        status = result.status
+        error = None if status is not None and status < 400 else f"HTTP {status} (browser)"
+        limit = None
+        if result.limit is not None:
+            error, limit = result.limit_message, result.limit
+        elif len(body) > s.max_body_bytes:
+            error, limit, body = _too_big(s.max_body_bytes, f"browser page has {len(body):,} bytes"), \
+                "max_body_bytes", b""
+        if status is not None:
+            self.stats.statuses[str(status)] = self.stats.statuses.get(str(status), 0) + 1
+        self.stats.bytes += len(body)
+        return FetchedPage(
+            url=url, final_url=result.final_url, status=status, body=body,
+            elapsed_s=time.perf_counter() - started, attempts=1, retries=0, error=error,
+            fetched_at=datetime.now(UTC), content_type="text/html; charset=utf-8", via="browser",
+            tried=result.notes, limit=limit,
+        )
+
+    # -- robots.txt ---------------------------------------------------------------------------
+
     async def _robots_allows(self, url: str) -> tuple[bool, str]:
         host = host_of(url)
         lock = self._robots_locks.setdefault(host, asyncio.Lock())
         async with lock:
-            parser = self._robots.get(host)
-            if parser is None:
-                parser = await self._load_robots(host)
-                self._robots[host] = parser
-        if parser.disallow_all:
+            rules = self._robots.get(host)
+            if rules is None:
+                rules = await self._load_robots(host)
+                self._robots[host] = rules
+        if rules is False:
             return False, "robots.txt unreachable or server error: assuming full disallow (RFC 9309)"
-        if parser.can_fetch(self.settings.user_agent, url):
+        if rules is True:
+            return True, "no robots.txt"
+        if rules.can_fetch(url, self.settings.user_agent):
             return True, "allowed"
         return False, "Disallow rule matches"
 
-    async def _load_robots(self, host: str) -> RobotFileParser:
+    async def _load_robots(self, host: str) -> Protego | bool:
+        """Protego rules; ``True`` (4xx: allow all) or ``False`` (5xx/unreachable: disallow all)."""
         robots_url = f"{host}/robots.txt"
-        page = await self._get_with_retries(robots_url, time.perf_counter())
-        parser = RobotFileParser(robots_url)
+        page = await self._get_with_retries(robots_url, time.perf_counter(), robots_hops=False)
         if page.status is not None and 200 <= page.status < 300:
-            parser.parse(page.text.splitlines())
-            delay = crawl_delay(page.text, self.settings.user_agent)
+            text = page.text
+            rules = Protego.parse(text)
+            delay = crawl_delay(text, self.settings.user_agent)
             if delay:
                 self._crawl_delay[host] = min(delay, _MAX_CRAWL_DELAY)
-        elif page.status is not None and 400 <= page.status < 500:
-            parser.allow_all = True
-        else:
-            logger.warning("robots.txt for %s unavailable (%s): not crawling this host", host, page.error)
-            parser.disallow_all = True
-        return parser
+            return rules
+        if page.status is not None and 400 <= page.status < 500:
+            return True
+        logger.warning("robots.txt for %s unavailable (%s): not crawling this host", host, page.error)
+        return False
+
+
+def _too_big(limit: int, detail: str) -> str:
+    return (f"body larger than the {limit:,}-byte limit ({detail}; JOBINSIGHT_MAX_BODY_BYTES); "
+            "nothing from it is stored")
+
+
+class _Inflater:
+    """Incremental gzip/deflate decoding with a cap on the output of each step.
+
+    ``zlib``'s ``max_length`` keeps a decompression bomb from inflating more than the caller
+    can still accept: a 2 MB gzip of zeros never becomes 2 GiB in memory.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.active = encoding in ("gzip", "x-gzip", "deflate")
+        self._raw_deflate = False
+        self._encoding = encoding
+        wbits = 16 + zlib.MAX_WBITS if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._d = zlib.decompressobj(wbits) if self.active else None
+        self._first = True
+
+    def feed(self, data: bytes, max_out: int) -> Iterable[bytes]:
+        if self._d is None:
+            yield data
+            return
+        if self._first and self._encoding == "deflate":
+            self._first = False
+            # Some servers send raw deflate (no zlib header) for "deflate".
+            if data and (data[0] & 0x0F) != 8:
+                self._d = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            out = self._d.decompress(data, max(1, max_out))
+            yield out
+            while self._d.unconsumed_tail:
+                out = self._d.decompress(self._d.unconsumed_tail, max(1, max_out))
+                if not out:
+                    break
+                yield out
+        except zlib.error as exc:
+            raise httpx.DecodingError(f"invalid {self._encoding} body: {exc}") from None
 
 
 def crawl_delay(robots_txt: str, user_agent: str) -> float | None:

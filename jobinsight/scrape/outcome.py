@@ -41,7 +41,18 @@ class CrawlOutcome:
     retries: int = 0
     bytes: int = 0
     jobs_found: int = 0
+    #: Pages written to the archive during the crawl, and writes that failed.
+    pages_archived: int = 0
     archive_errors: int = 0
+    #: The first archive error, for the summary (e.g. "OSError: [Errno 28] No space left on device").
+    archive_error: str | None = None
+    #: Pages that hit each fetch limit (``max_body_bytes``, ``request_deadline``, ``run_deadline``,
+    #: ``address``, ``scheme``, ``redirects``, ``robots``).
+    limits_hit: dict[str, int] = field(default_factory=dict)
+    #: Which fetcher mode ran, pages the browser fetched, hosts it took over (``auto``).
+    fetcher: str | None = None
+    browser_pages: int = 0
+    browser_hosts: list[str] = field(default_factory=list)
     #: ``{"url", "verdict", "reason"}`` for every page that is not usable data.
     problems: list[dict[str, str]] = field(default_factory=list)
     #: Why the crawl ended: a verdict (``"blocked"``, ``"empty"``, ...) or ``"max_pages"``/``"done"``.
@@ -75,7 +86,11 @@ class CrawlOutcome:
             "bytes": self.bytes,
             "jobs_found": self.jobs_found,
             "problems": len(self.problems),
+            "pages_archived": self.pages_archived,
             "archive_errors": self.archive_errors,
+            "limits_hit": dict(self.limits_hit),
+            "fetcher": self.fetcher,
+            "browser_pages": self.browser_pages,
             "stopped_reason": self.stopped_reason,
             "duration_s": round(self.duration_s, 3),
             **self.detail_counts,

@@ -214,7 +214,7 @@ def _serve_demo(options: PipelineOptions) -> AbstractContextManager[str]:
     @contextmanager
     def serving() -> Iterator[str]:
         with DemoBoard(pages=options.demo_pages, per_page=options.demo_per_page,
-                       canonical_base=CANONICAL_BASE) as board:
+                       canonical_base=CANONICAL_BASE, challenge=options.demo_challenge) as board:
             yield board.listing_url
 
     return serving()

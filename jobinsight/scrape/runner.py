@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from jobinsight.config import archive_root
 from jobinsight.db.raw_upsert import UpsertResult
 from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult, PipelineStats
 from jobinsight.scrape.archive import ArchiveWriter
@@ -58,7 +59,8 @@ def fetch_settings_for(options: PipelineOptions, source: Source | None = None) -
     board = source.politeness if source is not None else Politeness()
     delay = options.delay_seconds if options.delay_seconds is not None else board.delay_seconds
     concurrency = options.concurrency if options.concurrency is not None else board.concurrency
-    return FetchSettings.from_settings(delay_seconds=delay, concurrency=concurrency, respect_robots=options.respect_robots)
+    return FetchSettings.from_env(delay_seconds=delay, concurrency=concurrency, respect_robots=options.respect_robots,
+                                  fetcher=options.fetcher)
 
 
 @contextmanager
@@ -68,6 +70,8 @@ def open_source(options: PipelineOptions) -> Iterator[SourceTarget]:
     settings = fetch_settings_for(options, source)
     urls = read_url_arguments(options.urls)
     if source.serve is not None:
+        # A board we serve ourselves on 127.0.0.1: loopback is allowed for it (and only for it).
+        settings = settings.with_(allow_private_addresses=True)
         with source.serve(options) as listing_url:
             yield SourceTarget(source.name, listing_url, urls, settings)
         return
@@ -90,14 +94,20 @@ def open_source(options: PipelineOptions) -> Iterator[SourceTarget]:
 
 
 def crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | None = None) -> CrawlOutcome:
-    """Fetch, check and parse pages of the target (or re-read saved ones), as its source says."""
+    """Fetch, check and parse pages of the target (or re-read saved ones), as its source says.
+
+    Each fetched page is archived as soon as it is judged and its body released right after,
+    so a crawl's memory is flat in the number of pages (bodies are never all held to the end).
+    """
     source = get_source(target.source)
     if source.crawl is not None:
         return source.crawl(options)
     if target.urls and target.base_url is None and source.detail_parser is not None:
         return crawl_given_details(target, options, progress)
+    archive = ArchiveWriter(options.archive_root or archive_root())
     if source.pagination is None or target.base_url is None:
-        return crawl_pages(target.urls, target.settings, source.parser, source=source.name, progress=progress)
+        return crawl_pages(target.urls, target.settings, source.parser, source=source.name, progress=progress,
+                           archive=archive, keep_bodies=False)
     return crawl_listing(
         target.base_url,
         options.max_pages,
@@ -106,6 +116,8 @@ def crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | N
         source=source.name,
         progress=progress,
         pagination=source.pagination,
+        archive=archive,
+        keep_bodies=False,
     )
 
 
@@ -199,7 +211,7 @@ def _detail_totals(outcome: CrawlOutcome, crawl: DetailCrawl) -> None:
 
 
 def archive_pages(outcome: CrawlOutcome, root: str) -> int:
-    """Save every fetched page (gzip + sidecar) under ``root``; returns pages written."""
+    """Save the fetched pages the crawl has not archived yet (gzip + sidecar); returns pages written."""
     writer = ArchiveWriter(root)
     try:
         parser = parser_name(get_source(outcome.source).parser or outcome.source)
@@ -207,13 +219,17 @@ def archive_pages(outcome: CrawlOutcome, root: str) -> int:
         parser = outcome.source
     written = 0
     for result in outcome.pages:
+        if result.archived_path is not None or (not result.page.body and result.page.size > 0):
+            continue  # archived as it arrived during the crawl (its body is released)
         try:  # the key derives from the page URL, so two base URLs crawled on one day never collide
             result.archived_path = writer.write(
                 result.page, source=outcome.source, parser=parser, verdict=result.verdict
             )
             written += 1
-        except OSError as exc:  # the archive is a copy; losing it must not lose the crawl
+        except OSError as exc:  # the archive is a copy; losing it must not lose the crawl (the summary says so)
             outcome.archive_errors += 1
+            if outcome.archive_error is None:
+                outcome.archive_error = f"{type(exc).__name__}: {exc}"
             log.warning("could not archive %s: %s", result.page.url, exc)
     return written
 
@@ -233,6 +249,7 @@ def scrape_result(
     """The scrape run's ``PipelineResult``: success needs usable pages and a clean upsert."""
     problems = _describe_problems(outcome.problems)
     usable = outcome.jobs_found > 0
+    archive_failed = outcome.archive_errors > 0
     if usable:
         message = (
             f"{outcome.jobs_found} jobs from {outcome.pages_fetched} pages: {upsert.inserted} inserted, "
@@ -257,6 +274,14 @@ def scrape_result(
             + ". If the site shows a captcha/block page, slow down (--delay) or try later; "
             "check --base-url and robots.txt."
         )
+    if outcome.limits_hit:
+        hit = ", ".join(f"{name} x{count}" for name, count in sorted(outcome.limits_hit.items()))
+        message += f". Limits hit: {hit} (see problem pages; raise the JOBINSIGHT_* limit if the site is legitimate)"
+    if archive_failed:
+        message += (
+            f". ARCHIVE FAILED for {outcome.archive_errors} pages ({outcome.archive_error}): the rows are "
+            "stored but their pages are not kept; free space or fix JOBINSIGHT_ARCHIVE_ROOT and re-run"
+        )
     stats = PipelineStats(
         total_records=outcome.jobs_found,
         processed_records=upsert.inserted + upsert.updated + upsert.unchanged,
@@ -271,12 +296,12 @@ def scrape_result(
             "updated": upsert.updated,
             "unchanged": upsert.unchanged,
             "duplicates_collapsed": upsert.duplicates_collapsed,
-            "pages_archived": archived,
+            "pages_archived": archived or outcome.pages_archived,
             "problem_pages": outcome.problems,
         },
     )
     return PipelineResult(
-        success=usable, message=message, flow="scrape", run_id=run_id, stats=stats, phases=phases
+        success=usable and not archive_failed, message=message, flow="scrape", run_id=run_id, stats=stats, phases=phases
     )
 
 

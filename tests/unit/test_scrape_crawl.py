@@ -99,13 +99,11 @@ def test_captcha_page_ends_pagination_and_is_a_problem_not_jobs():
     assert [j.job_id for j in outcome.jobs] == page1_ids
     assert not page2_ids & {j.job_id for j in outcome.jobs}
     assert outcome.stopped_reason == "blocked" and outcome.pages_blocked == 1 and not outcome.ok
-    assert outcome.problems == [
-        {
-            "url": captcha_url,
-            "verdict": "blocked",
-            "reason": "rate-limit page ('Bạn đã gửi quá nhiều yêu cầu') (HTTP 200, no job cards)",
-        }
-    ]
+    [problem] = outcome.problems
+    assert problem["url"] == captcha_url and problem["verdict"] == "blocked"
+    # auto mode tried the browser too, and the reason says what was tried.
+    assert problem["reason"].startswith("rate-limit page ('Bạn đã gửi quá nhiều yêu cầu') (HTTP 200, no job cards)")
+    assert "tried http:" in problem["reason"] and "browser: blocked too" in problem["reason"]
 
 
 def test_captcha_with_403_status_is_blocked_not_http_error():

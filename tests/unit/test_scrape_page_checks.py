@@ -91,11 +91,13 @@ def test_demo_block_page_is_blocked():
     assert check_listing_page(fetched(render_block_page()), []).verdict == "blocked"
 
 
-def test_403_with_challenge_is_blocked_and_plain_403_is_http_error():
+def test_403_with_challenge_is_blocked_and_so_is_a_plain_403():
     challenge = "<html><head><title>Just a moment...</title></head><script src='/cdn-cgi/challenge-platform/x.js'></script></html>"
     verdict = check_listing_page(fetched(challenge, status=403), [])
     assert verdict.verdict == "blocked" and verdict.reason.startswith("HTTP 403 with")
-    assert check_listing_page(fetched("<h1>Forbidden</h1>", status=403), []).verdict == "http_error"
+    # A refusal status is a block whatever the body (issue 12): auto mode retries it in the browser.
+    plain = check_listing_page(fetched("<h1>Forbidden</h1>", status=403), [])
+    assert plain.verdict == "blocked" and plain.reason == "HTTP 403"
     assert check_listing_page(fetched("<h1>Not here</h1>", status=404), []).reason == "HTTP 404"
 
 
@@ -104,7 +106,8 @@ def test_429_and_503_with_block_text_are_blocked():
         "<h1>429</h1><p>Bạn đã gửi quá nhiều yêu cầu</p>", status=429, error="HTTP 429 after 5 attempts"
     )
     assert check_listing_page(page, []).verdict == "blocked"
-    assert check_listing_page(fetched("oops", status=503), []).verdict == "http_error"
+    assert check_listing_page(fetched("oops", status=503), []).verdict == "blocked"
+    assert check_listing_page(fetched("oops", status=500), []).verdict == "http_error"
 
 
 def test_no_response_and_robots_are_http_errors():

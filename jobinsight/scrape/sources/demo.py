@@ -435,7 +435,7 @@ def render_listing(jobs: list[DemoJob], base_url: str, page: int, total_pages: i
 def render_block_page() -> str:
     """What a board serves when it has had enough of you: a reCAPTCHA challenge, no cards."""
     return """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>Xác minh bảo mật</title>
-<script src="https://www.google.com/recaptcha/api.js" async defer></script></head>
+<script src="/recaptcha/api.js" async defer></script></head>
 <body><div class="captcha-box"><h1>Bạn đã gửi quá nhiều yêu cầu</h1>
 <p>Vui lòng xác minh bạn không phải là robot.</p>
 <div class="g-recaptcha" data-sitekey="demo-site-key"></div></div></body></html>"""

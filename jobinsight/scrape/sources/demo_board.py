@@ -24,16 +24,25 @@ Faults, from constructor arguments or per request from query parameters (``fault
     delay_seconds=D                     ?fault=slow&delay=D           every response waits D seconds
     captcha_page=P                      ?fault=captcha&at=P           page P is a captcha/block page
     repeat_page=P                       ?fault=repeat&at=P            page P repeats page P-1
+    challenge=True                      ?fault=challenge              a JavaScript challenge first
+
+The JavaScript challenge (like Cloudflare's "Just a moment..."): every page but robots.txt
+answers 403 with a page whose inline script computes a token from a per-board secret nonce
+(``CHALLENGE_ROUNDS`` rounds of FNV-1a), stores it in the ``demo_clearance`` cookie and reloads.
+The server checks the cookie against its own computation, so only a client that runs the
+script gets through; ``challenge_passes`` counts the requests that did.
 
 "First K requests of a page" counts per (path, page number), so every page is throttled anew.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -88,6 +97,7 @@ class DemoBoard:
         robots_txt: str | None = DEFAULT_ROBOTS,
         sitemap_chunk: int = 100,
         canonical_base: str | None = None,
+        challenge: bool = False,
     ) -> None:
         self.pages = pages
         self.per_page = per_page
@@ -109,6 +119,9 @@ class DemoBoard:
         #: Links on listing cards point here (e.g. https://demo.jobinsight.invalid) instead of the
         #: loopback port of this run, so a job keeps one URL across runs (and its content hash).
         self.canonical_base = canonical_base
+        self.challenge = challenge
+        self.challenge_nonce = secrets.token_hex(8)
+        self.challenge_passes = 0
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
         self._page_hits: Counter[tuple[str, int | None]] = Counter()
@@ -233,6 +246,23 @@ class DemoBoard:
         with self._lock:
             self._records.append(RequestRecord(at, method, path, query, page, agent, status))
 
+    def challenge_answer(self, cookie_header: str | None, path: str, query: str) -> bytes | None:
+        """The challenge page when this request must solve one first, else ``None``."""
+        faults = set(parse_qs(query).get("fault", []))
+        if path == "/robots.txt" or not (self.challenge or "challenge" in faults):
+            return None
+        cookies = SimpleCookie()
+        try:
+            cookies.load(cookie_header or "")
+        except CookieError:
+            pass
+        expected = challenge_token(self.challenge_nonce)
+        if CHALLENGE_COOKIE in cookies and cookies[CHALLENGE_COOKIE].value == expected:
+            with self._lock:
+                self.challenge_passes += 1
+            return None
+        return render_challenge_page(self.challenge_nonce).encode("utf-8")
+
     def respond(self, path: str, query: str) -> tuple[int, dict[str, str], bytes, float]:
         """(status, headers, body, delay) for a GET; the handler does the I/O."""
         params = parse_qs(query)
@@ -347,6 +377,38 @@ class StaticSite(DemoBoard):
         return status, dict(headers), body.encode("utf-8") if isinstance(body, str) else body, 0.0
 
 
+CHALLENGE_COOKIE = "demo_clearance"
+CHALLENGE_ROUNDS = 20_000
+
+
+def challenge_token(nonce: str, rounds: int = CHALLENGE_ROUNDS) -> str:
+    """The token the challenge script computes: 32-bit FNV-1a over ``nonce`` cycled ``rounds``
+    times, in hex — the same arithmetic as the page's JavaScript (``Math.imul``, ``>>> 0``)."""
+    h = 2166136261
+    for i in range(rounds):
+        h ^= ord(nonce[i % len(nonce)])
+        h = (h * 16777619) & 0xFFFFFFFF
+    return format(h, "x")
+
+
+def render_challenge_page(nonce: str, rounds: int = CHALLENGE_ROUNDS) -> str:
+    """A "Just a moment..." page that clears itself only where JavaScript runs."""
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Just a moment...</title>
+</head><body><h1>Checking your browser before accessing the demo board</h1>
+<noscript>Enable JavaScript and cookies to continue.</noscript>
+<script>
+(function () {{
+  var s = "{nonce}", h = 2166136261;
+  for (var i = 0; i < {rounds}; i++) {{
+    h ^= s.charCodeAt(i % s.length);
+    h = Math.imul(h, 16777619) >>> 0;
+  }}
+  document.cookie = "{CHALLENGE_COOKIE}=" + h.toString(16) + "; path=/";
+  setTimeout(function () {{ location.reload(); }}, 50);
+}})();
+</script></body></html>"""
+
+
 _HTML = {"Content-Type": "text/html; charset=utf-8"}
 _XML = {"Content-Type": "application/xml; charset=utf-8"}
 _TOO_MANY = "<h1>429 Too Many Requests</h1><p>Bạn đã gửi quá nhiều yêu cầu</p>".encode()
@@ -385,7 +447,11 @@ class _Handler(BaseHTTPRequestHandler):
     def _get(self) -> None:
         at = time.monotonic()
         parts = urlsplit(self.path)
-        status, headers, body, delay = self.owner.respond(parts.path, parts.query)
+        challenge = self.owner.challenge_answer(self.headers.get("Cookie"), parts.path, parts.query)
+        if challenge is not None:
+            status, headers, body, delay = 403, dict(_HTML), challenge, 0.0
+        else:
+            status, headers, body, delay = self.owner.respond(parts.path, parts.query)
         params = parse_qs(parts.query)
         page = _int(params["page"][0], 0) if "page" in params else (1 if _is_listing(parts.path) else None)
         self.owner._record(
