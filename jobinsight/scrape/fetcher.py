@@ -165,8 +165,16 @@ class FetchSettings:
                 values[name] = raw.lower() if name == "fetcher" else raw
             else:
                 values[name] = _parse_number(var, raw, kind)
+        from_env = set(values)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        try:
+            return cls(**values)  # type: ignore[arg-type]
+        except ValueError as exc:
+            name = str(exc).split(" ", 1)[0]
+            var = next((v for v, (f, _) in ENV_SETTINGS.items() if f == name), None)
+            if var is not None and name in from_env and name not in overrides:
+                raise ValueError(f"{var}: {exc}") from None
+            raise
 
     def with_(self, **changes: object) -> FetchSettings:
         """A copy with some settings changed."""

@@ -441,6 +441,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.owner._enter()
         try:
             self._get()
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a limit, a cancel)
+            pass
         finally:
             self.owner._leave()
 
