@@ -97,7 +97,7 @@ def test_403_with_challenge_is_blocked_and_so_is_a_plain_403():
     assert verdict.verdict == "blocked" and verdict.reason.startswith("HTTP 403 with")
     # A refusal status is a block whatever the body (issue 12): auto mode retries it in the browser.
     plain = check_listing_page(fetched("<h1>Forbidden</h1>", status=403), [])
-    assert plain.verdict == "blocked" and plain.reason == "HTTP 403"
+    assert plain.verdict == "blocked" and plain.reason == "HTTP 403; tried http only"
     assert check_listing_page(fetched("<h1>Not here</h1>", status=404), []).reason == "HTTP 404"
 
 
