@@ -69,8 +69,18 @@ class BrowserResult:
 
 @dataclass(slots=True)
 class _PageState:
+    """What one fetch saw; reset before each fetch of a reused tab."""
+
     status: int | None = None
     refused: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Tab:
+    """A browser tab kept open between fetches of one host (opening one costs ~0.5-1 s)."""
+
+    page: Any
+    state: _PageState
 
 
 class BrowserSession:
@@ -82,6 +92,7 @@ class BrowserSession:
         self._playwright: Any = None
         self._browser: Any = None
         self._contexts: dict[str, Any] = {}
+        self._idle: dict[str, list[_Tab]] = {}
         self._start_lock = asyncio.Lock()
         self._user_agent: str | None = None
 
@@ -133,29 +144,11 @@ class BrowserSession:
 
         await self._ensure()
         loop = asyncio.get_running_loop()
-        context = await self._context(host_of(url))
-        page = await context.new_page()
-        state = _PageState()
-
-        async def route(route: Any) -> None:
-            request = route.request
-            if request.resource_type in _SKIPPED_RESOURCES:
-                await route.abort()
-                return
-            if request.is_navigation_request():
-                problem = await self._check_target(request.url)
-                if problem is not None:
-                    state.refused.append((request.url, *problem))
-                    await route.abort("blockedbyclient")
-                    return
-            await route.continue_()
-
-        def on_response(response: Any) -> None:
-            if response.request.is_navigation_request() and response.frame == page.main_frame:
-                state.status = response.status
-
-        await page.route("**/*", route)
-        page.on("response", on_response)
+        host = host_of(url)
+        tab = await self._take_tab(host)
+        page, state = tab.page, tab.state
+        state.status, state.refused = None, []
+        reusable = False
         timeout_ms = self.settings.request_deadline_seconds * 1000
         notes: list[str] = []
         try:
@@ -192,9 +185,43 @@ class BrowserSession:
                 target, limit, why = state.refused[0]
                 return BrowserResult(None, target, "", limit=limit,
                                      limit_message=f"browser navigation to {target} refused: {why}")
+            reusable = True
             return BrowserResult(state.status, page.url, html, tuple(notes))
         finally:
-            await page.close()
+            if reusable:
+                self._idle.setdefault(host, []).append(tab)
+            else:
+                await page.close()
+
+    async def _take_tab(self, host: str) -> _Tab:
+        """An idle tab of ``host``'s context, or a new one with the navigation guard installed."""
+        idle = self._idle.get(host)
+        if idle:
+            return idle.pop()
+        context = await self._context(host)
+        page = await context.new_page()
+        tab = _Tab(page, _PageState())
+
+        async def route(route: Any) -> None:
+            request = route.request
+            if request.resource_type in _SKIPPED_RESOURCES:
+                await route.abort()
+                return
+            if request.is_navigation_request():
+                problem = await self._check_target(request.url)
+                if problem is not None:
+                    tab.state.refused.append((request.url, *problem))
+                    await route.abort("blockedbyclient")
+                    return
+            await route.continue_()
+
+        def on_response(response: Any) -> None:
+            if response.request.is_navigation_request() and response.frame == page.main_frame:
+                tab.state.status = response.status
+
+        await page.route("**/*", route)
+        page.on("response", on_response)
+        return tab
 
     @staticmethod
     async def _content(page: Any) -> str:
@@ -209,6 +236,7 @@ class BrowserSession:
         return await page.content()
 
     async def close(self) -> None:
+        self._idle.clear()
         for context in self._contexts.values():
             try:
                 await context.close()
