@@ -538,6 +538,7 @@ class Fetcher:
                 await self._pace(host)
                 self.stats.requests += 1
                 async with self._client.stream("GET", current) as response:
+                    self._answered(host)
                     status = response.status_code
                     self.stats.statuses[str(status)] = self.stats.statuses.get(str(status), 0) + 1
                     location = response.headers.get("location")
@@ -592,6 +593,15 @@ class Fetcher:
         ceiling = min(s.max_backoff, s.backoff_base * (2 ** (attempt - 1)))
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
 
+    def _answered(self, host: str) -> None:
+        """The host answered: its next request waits ``delay`` from now too. The booking in
+        ``_pace`` counts from when a request was *sent*; a slow connection can deliver it late,
+        so this keeps the gap the server sees between two requests at least the delay."""
+        delay = max(self.settings.delay_seconds, self._crawl_delay.get(host, 0.0))
+        if delay > 0:
+            now = asyncio.get_running_loop().time()
+            self._host_next[host] = max(self._host_next.get(host, 0.0), now + delay)
+
     async def _pace(self, host: str) -> None:
         """Wait until ``host`` may get its next request, then book the slot after it."""
         lock = self._host_locks.setdefault(host, asyncio.Lock())
@@ -628,6 +638,7 @@ class Fetcher:
             try:
                 async with asyncio.timeout(budget):
                     result = await self._browser.fetch(url)
+                self._answered(host)
             except TimeoutError:
                 page = self._failed(url, started, f"browser: deadline of {budget:g}s exceeded",
                                     limit="request_deadline", attempts=1)
