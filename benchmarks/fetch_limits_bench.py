@@ -10,7 +10,7 @@ counted):
     python benchmarks/fetch_limits_bench.py --only bomb,big,trickle,speed
 
 Scenarios: ``bomb`` — a 2 MB gzip body that inflates to 2 GiB; ``big`` — 20 listing pages of
-40 MB each, archived as they arrive (``max_body_bytes`` raised to 64 MB so they are accepted);
+40 MB each (``BENCH_BIG_PAGES`` to change the count: memory should not follow it), archived as they arrive (``max_body_bytes`` raised to 64 MB so they are accepted);
 ``trickle`` — a server sending 1 byte every 5 s (default settings: the request deadline); ``speed``
 — listing pages/s on the demo board through the HTTP and the browser fetcher.
 """
@@ -138,7 +138,8 @@ def client(kind: str, base: str) -> dict[str, Any]:
         result = {"limit": page.limit, "error": page.error}
     else:
         with tempfile.TemporaryDirectory() as root:
-            outcome = crawl_listing(f"{base}/viec-lam-it", 20, settings.with_(max_body_bytes=64 * MB),
+            pages = int(os.environ.get("BENCH_BIG_PAGES", "20"))
+            outcome = crawl_listing(f"{base}/viec-lam-it", pages, settings.with_(max_body_bytes=64 * MB),
                                     archive=ArchiveWriter(root), keep_bodies=False)
         result = {"pages": outcome.pages_fetched, "jobs": outcome.jobs_found, "archived": outcome.pages_archived,
                   "problems": outcome.problems[:2]}
