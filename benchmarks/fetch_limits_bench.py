@@ -128,7 +128,7 @@ def client(kind: str, base: str) -> dict[str, Any]:
     from jobinsight.scrape.crawl import crawl_listing
     from jobinsight.scrape.fetcher import FetchSettings, fetch_all
 
-    settings = FetchSettings.from_env(delay_seconds=0, allow_private_addresses=True, fetcher="http")
+    settings = FetchSettings.from_settings(delay_seconds=0, allow_private_addresses=True, fetcher="http")
     started = time.perf_counter()
     if kind == "bomb":
         [page] = fetch_all([f"{base}/bomb"], settings)

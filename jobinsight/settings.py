@@ -97,6 +97,35 @@ class Settings(BaseSettings):
     detail_refresh_days: float = _var(
         "JOBINSIGHT_DETAIL_REFRESH_DAYS", "Re-read a posting's detail page when its details are older than this.",
         default=7.0, ge=0, le=3650, allow_inf_nan=False)
+    scrape_per_host_concurrency: int = _var(
+        "JOBINSIGHT_SCRAPE_PER_HOST_CONCURRENCY",
+        "Requests in flight to one host (listing, detail and browser fetches together).", default=2, ge=1, le=64)
+    fetcher: Literal["http", "browser", "auto"] = _var(
+        "JOBINSIGHT_FETCHER",
+        "`auto` fetches a page that looks blocked (403/429/503, a challenge) again through Chromium, "
+        "which then serves that host; `http` never uses the browser, `browser` always.", default="auto")
+    browser_executable: str = _var(
+        "JOBINSIGHT_BROWSER_EXECUTABLE", "The Chromium binary the browser fetcher drives (`apt-get install chromium`).",
+        "`/usr/bin/chromium`", default="/usr/bin/chromium", min_length=1, max_length=1000)
+    max_body_bytes: int = _var(
+        "JOBINSIGHT_MAX_BODY_BYTES",
+        "Largest page body accepted, counted after decompression while it streams in (gzip bombs stop here).",
+        "26214400 (25 MiB)", default=25 * 1024 * 1024, ge=1024, le=2 * 1024**3)
+    connect_timeout: float = _var(
+        "JOBINSIGHT_CONNECT_TIMEOUT", "Seconds to wait for a connection.", default=10.0, gt=0, le=600,
+        allow_inf_nan=False)
+    request_deadline: float = _var(
+        "JOBINSIGHT_REQUEST_DEADLINE",
+        "Total seconds for one request: connect, headers, body and redirects (a trickling server stops here).",
+        default=60.0, gt=0, le=3600, allow_inf_nan=False)
+    scrape_run_deadline: float = _var(
+        "JOBINSIGHT_SCRAPE_RUN_DEADLINE",
+        "Total seconds a crawl may spend fetching; later pages are reported as not fetched.",
+        "14400 (4 h)", default=14_400.0, gt=0, le=7 * 86_400, allow_inf_nan=False)
+    allow_private_addresses: bool = _var(
+        "JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES",
+        "Let the crawler reach loopback/private addresses (the demo board and tests set it); "
+        "link-local and cloud metadata addresses are refused always.", "false", default=False)
 
     # --- LLM enricher (off unless base URL and model are both set) ------------------------
     llm_base_url: str | None = _var(

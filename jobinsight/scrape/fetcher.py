@@ -31,11 +31,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -50,13 +49,13 @@ from jobinsight.scrape.aio import run_sync
 from jobinsight.scrape.block_detect import block_kind
 from jobinsight.scrape.text import Decoded, decode_html
 from jobinsight.scrape.urls import host_of
+from jobinsight.settings import DEFAULT_USER_AGENT, Settings, get_settings
 
 if TYPE_CHECKING:
     from jobinsight.scrape.browser import BrowserSession
 
 logger = logging.getLogger("jobinsight.scrape")
 
-DEFAULT_USER_AGENT = "JobInsightETL/0.1 (+https://github.com/jobinsight-etl)"
 DEFAULT_BROWSER = "/usr/bin/chromium"
 FetcherMode = Literal["http", "browser", "auto"]
 FETCHER_MODES: tuple[str, ...] = ("http", "browser", "auto")
@@ -69,26 +68,11 @@ _RETRY_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.RemoteProtocolError,
 )
 _MAX_CRAWL_DELAY = 60.0
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off"}
 _CHUNK = 65_536
 
 
-def env_flag(name: str, default: bool, environ: Mapping[str, str] | None = None) -> bool:
-    """A boolean environment setting (1/0/true/false/yes/no/on/off); anything else is an error."""
-    env = os.environ if environ is None else environ
-    raw = env.get(name, "").strip().lower()
-    if raw == "":
-        return default
-    if raw in _TRUE:
-        return True
-    if raw in _FALSE:
-        return False
-    raise ValueError(f"{name} must be one of 1/0/true/false/yes/no/on/off, got {raw!r}")
-
-
 def _allow_private_default() -> bool:
-    return env_flag("JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES", False)
+    return get_settings().allow_private_addresses
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +102,7 @@ class FetchSettings:
     max_retry_after: float = 120.0
     respect_robots: bool = True
     #: Loopback and RFC 1918 targets are refused unless set (the demo board and tests set it via
-    #: ``JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES=1``). Link-local/metadata targets are always refused.
+    #: ``JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES=1``, the default here). Link-local/metadata: never.
     allow_private_addresses: bool = field(default_factory=_allow_private_default)
     fetcher: str = "auto"
     browser_executable: str = DEFAULT_BROWSER
@@ -150,59 +134,27 @@ class FetchSettings:
             raise ValueError("user_agent must not be empty")
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: object) -> FetchSettings:
-        """Defaults, then the ``JOBINSIGHT_*`` variables in ``ENV_SETTINGS``, then explicit
-        ``overrides`` (e.g. from flow options; ``None`` values are ignored)."""
-        env = os.environ if environ is None else environ
-        values: dict[str, object] = {}
-        for var, (name, kind) in ENV_SETTINGS.items():
-            raw = env.get(var, "").strip()
-            if raw == "":
-                continue
-            if kind is bool:
-                values[name] = env_flag(var, False, env)
-            elif kind is str:
-                values[name] = raw.lower() if name == "fetcher" else raw
-            else:
-                values[name] = _parse_number(var, raw, kind)
-        from_env = set(values)
+    def from_settings(cls, settings: Settings | None = None, **overrides: object) -> FetchSettings:
+        """The validated environment (``jobinsight.settings``: ``JOBINSIGHT_SCRAPE_*``,
+        ``JOBINSIGHT_FETCHER``, the limits, ...), then explicit ``overrides`` (e.g. from flow
+        options; ``None`` values are ignored)."""
+        settings = settings or get_settings()
+        values: dict[str, object] = {
+            "delay_seconds": settings.scrape_delay, "concurrency": settings.scrape_concurrency,
+            "per_host_concurrency": settings.scrape_per_host_concurrency,
+            "user_agent": settings.user_agent, "respect_robots": settings.respect_robots,
+            "fetcher": settings.fetcher, "browser_executable": settings.browser_executable,
+            "max_body_bytes": settings.max_body_bytes, "connect_timeout_seconds": settings.connect_timeout,
+            "request_deadline_seconds": settings.request_deadline,
+            "run_deadline_seconds": settings.scrape_run_deadline,
+            "allow_private_addresses": settings.allow_private_addresses,
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
-        try:
-            return cls(**values)  # type: ignore[arg-type]
-        except ValueError as exc:
-            name = str(exc).split(" ", 1)[0]
-            var = next((v for v, (f, _) in ENV_SETTINGS.items() if f == name), None)
-            if var is not None and name in from_env and name not in overrides:
-                raise ValueError(f"{var}: {exc}") from None
-            raise
+        return cls(**values)  # type: ignore[arg-type]
 
     def with_(self, **changes: object) -> FetchSettings:
         """A copy with some settings changed."""
         return replace(self, **changes)  # type: ignore[arg-type]
-
-
-#: Environment variable -> (FetchSettings field, type).
-ENV_SETTINGS: dict[str, tuple[str, type]] = {
-    "JOBINSIGHT_SCRAPE_DELAY": ("delay_seconds", float),
-    "JOBINSIGHT_SCRAPE_CONCURRENCY": ("concurrency", int),
-    "JOBINSIGHT_SCRAPE_PER_HOST_CONCURRENCY": ("per_host_concurrency", int),
-    "JOBINSIGHT_USER_AGENT": ("user_agent", str),
-    "JOBINSIGHT_RESPECT_ROBOTS": ("respect_robots", bool),
-    "JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES": ("allow_private_addresses", bool),
-    "JOBINSIGHT_FETCHER": ("fetcher", str),
-    "JOBINSIGHT_BROWSER_EXECUTABLE": ("browser_executable", str),
-    "JOBINSIGHT_MAX_BODY_BYTES": ("max_body_bytes", int),
-    "JOBINSIGHT_CONNECT_TIMEOUT": ("connect_timeout_seconds", float),
-    "JOBINSIGHT_REQUEST_DEADLINE": ("request_deadline_seconds", float),
-    "JOBINSIGHT_SCRAPE_RUN_DEADLINE": ("run_deadline_seconds", float),
-}
-
-
-def _parse_number(name: str, raw: str, kind: type) -> int | float:
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a {kind.__name__}, got {raw!r}") from None
 
 
 @dataclass(slots=True)

@@ -59,8 +59,8 @@ def fetch_settings_for(options: PipelineOptions, source: Source | None = None) -
     board = source.politeness if source is not None else Politeness()
     delay = options.delay_seconds if options.delay_seconds is not None else board.delay_seconds
     concurrency = options.concurrency if options.concurrency is not None else board.concurrency
-    return FetchSettings.from_env(delay_seconds=delay, concurrency=concurrency, respect_robots=options.respect_robots,
-                                  fetcher=options.fetcher)
+    return FetchSettings.from_settings(delay_seconds=delay, concurrency=concurrency, respect_robots=options.respect_robots,
+                                      fetcher=options.fetcher)
 
 
 @contextmanager

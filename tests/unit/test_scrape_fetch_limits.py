@@ -16,9 +16,11 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
+from jobinsight.errors import ConfigError
 from jobinsight.scrape.crawl import crawl_listing
 from jobinsight.scrape.fetcher import FetchSettings, fetch_all
 from jobinsight.scrape.sources.demo_board import DemoBoard
+from jobinsight.settings import Settings
 from tests.loopback import send, serve
 
 FAST = FetchSettings(delay_seconds=0, backoff_base=0.01, max_backoff=0.05, max_retries=1,
@@ -115,15 +117,20 @@ def test_run_deadline_stops_the_crawl_and_is_reported():
 
 
 def test_limit_settings_are_validated_and_read_from_the_environment():
-    env = {"JOBINSIGHT_MAX_BODY_BYTES": "1000", "JOBINSIGHT_REQUEST_DEADLINE": "7.5",
-           "JOBINSIGHT_SCRAPE_RUN_DEADLINE": "60", "JOBINSIGHT_FETCHER": "HTTP",
-           "JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES": "no", "JOBINSIGHT_SCRAPE_PER_HOST_CONCURRENCY": "3"}
-    settings = FetchSettings.from_env(env)
+    env = {"JOBINSIGHT_MAX_BODY_BYTES": "100000", "JOBINSIGHT_REQUEST_DEADLINE": "7.5",
+           "JOBINSIGHT_SCRAPE_RUN_DEADLINE": "60", "JOBINSIGHT_FETCHER": "http",
+           "JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES": "no", "JOBINSIGHT_SCRAPE_PER_HOST_CONCURRENCY": "3",
+           "JOBINSIGHT_CONNECT_TIMEOUT": "2"}
+    settings = FetchSettings.from_settings(Settings.from_environ(env))
     assert (settings.max_body_bytes, settings.request_deadline_seconds, settings.run_deadline_seconds,
-            settings.fetcher, settings.allow_private_addresses, settings.per_host_concurrency) == (
-        1000, 7.5, 60.0, "http", False, 3)
+            settings.fetcher, settings.allow_private_addresses, settings.per_host_concurrency,
+            settings.connect_timeout_seconds) == (100000, 7.5, 60.0, "http", False, 3, 2.0)
+    defaults = FetchSettings.from_settings(Settings.from_environ({}))
+    assert (defaults.max_body_bytes, defaults.request_deadline_seconds, defaults.fetcher) == (
+        25 * 1024 * 1024, 60.0, "auto")
     for bad in ({"JOBINSIGHT_MAX_BODY_BYTES": "0"}, {"JOBINSIGHT_REQUEST_DEADLINE": "nan"},
                 {"JOBINSIGHT_SCRAPE_RUN_DEADLINE": "-1"}, {"JOBINSIGHT_FETCHER": "curl"},
-                {"JOBINSIGHT_REQUEST_DEADLINE": "inf"}, {"JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES": "maybe"}):
-        with pytest.raises(ValueError, match=next(iter(bad))):
-            FetchSettings.from_env(bad)
+                {"JOBINSIGHT_REQUEST_DEADLINE": "inf"}, {"JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES": "maybe"},
+                {"JOBINSIGHT_CONNECT_TIMEOUT": "0"}):
+        with pytest.raises(ConfigError, match=next(iter(bad))):
+            Settings.from_environ(bad)
