@@ -12,7 +12,8 @@ counted):
 Scenarios: ``bomb`` — a 2 MB gzip body that inflates to 2 GiB; ``big`` — 20 listing pages of
 40 MB each (``BENCH_BIG_PAGES`` to change the count: memory should not follow it), archived as they arrive (``max_body_bytes`` raised to 64 MB so they are accepted);
 ``trickle`` — a server sending 1 byte every 5 s (default settings: the request deadline); ``speed``
-— listing pages/s on the demo board through the HTTP and the browser fetcher.
+— listing and JSON-LD detail pages/s on the demo board through the HTTP and the browser fetcher
+(concurrency 2, no delay).
 """
 
 from __future__ import annotations
@@ -149,17 +150,21 @@ def client(kind: str, base: str) -> dict[str, Any]:
 
 
 def speed(pages: int) -> dict[str, Any]:
-    from jobinsight.scrape import DemoBoard, FetchSettings, crawl_listing
+    """Demo-board listing pages/s and JSON-LD detail pages/s (``/jobs/<id>``), per fetcher."""
+    from jobinsight.scrape import DemoBoard, FetchSettings, crawl_jsonld, crawl_listing
 
     out: dict[str, Any] = {}
     for mode in ("http", "browser"):
         with DemoBoard(pages=pages, per_page=20) as board:
             settings = FetchSettings(delay_seconds=0, fetcher=mode, allow_private_addresses=True)
             started = time.perf_counter()
-            outcome = crawl_listing(board.listing_url, pages, settings)
-            took = time.perf_counter() - started
-        out[mode] = {"pages": outcome.pages_fetched, "seconds": round(took, 2),
-                     "pages_per_s": round(outcome.pages_fetched / took, 1)}
+            listing = crawl_listing(board.listing_url, pages, settings)
+            listing_s = time.perf_counter() - started
+            started = time.perf_counter()
+            detail = crawl_jsonld([board.url(f"/jobs/{job.job_id}") for job in board.jobs()[:pages]], settings)
+            detail_s = time.perf_counter() - started
+        out[mode] = {"listing_pages": listing.pages_fetched, "listing_pages_per_s": round(listing.pages_fetched / listing_s, 1),
+                     "detail_pages": detail.pages_fetched, "detail_pages_per_s": round(detail.pages_fetched / detail_s, 1)}
     return out
 
 

@@ -101,7 +101,8 @@ def bench_parse(iterations: int) -> dict[str, Any]:
 
 
 def bench_crawl(pages: int, per_page: int, concurrency: int, jsonld_pages: int) -> dict[str, Any]:
-    settings = FetchSettings(delay_seconds=0, concurrency=concurrency, max_retries=1)
+    # The demo board listens on 127.0.0.1, which the address guard refuses unless allowed.
+    settings = FetchSettings(delay_seconds=0, concurrency=concurrency, max_retries=1, allow_private_addresses=True)
     with DemoBoard(pages=pages, per_page=per_page) as board:
         started = time.perf_counter()
         outcome = crawl_listing(board.listing_url, pages, settings)
