@@ -9,8 +9,8 @@ fetcher's, so the browser is exactly as polite as the HTTP client.
 The browser is the Debian ``chromium`` package (``/usr/bin/chromium``; Playwright's own browser
 download is not used), started lazily on first use, headless, one context per host so a
 cleared challenge's cookie serves the rest of that host. Images, media and fonts are not
-loaded. Every navigation (redirects and script-driven reloads included) passes the fetcher's
-scheme/address check before it leaves the machine.
+loaded. Every request the page makes (navigations, redirects, script-driven reloads, scripts,
+XHR) passes the fetcher's scheme/address check before it leaves the machine.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 from jobinsight.scrape.block_detect import strong_block_marker
 from jobinsight.scrape.urls import host_of
@@ -73,6 +74,8 @@ class _PageState:
 
     status: int | None = None
     refused: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Requests of the page's own (scripts, XHR) refused by the address/scheme check.
+    blocked_requests: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -147,7 +150,7 @@ class BrowserSession:
         host = host_of(url)
         tab = await self._take_tab(host)
         page, state = tab.page, tab.state
-        state.status, state.refused = None, []
+        state.status, state.refused, state.blocked_requests = None, [], []
         reusable = False
         timeout_ms = self.settings.request_deadline_seconds * 1000
         notes: list[str] = []
@@ -185,6 +188,9 @@ class BrowserSession:
                 target, limit, why = state.refused[0]
                 return BrowserResult(None, target, "", limit=limit,
                                      limit_message=f"browser navigation to {target} refused: {why}")
+            if state.blocked_requests:
+                notes.append(f"browser: refused {len(state.blocked_requests)} request(s) of the page to "
+                             f"forbidden addresses (first: {state.blocked_requests[0]})")
             reusable = True
             return BrowserResult(state.status, page.url, html, tuple(notes))
         finally:
@@ -207,12 +213,32 @@ class BrowserSession:
             if request.resource_type in _SKIPPED_RESOURCES:
                 await route.abort()
                 return
-            if request.is_navigation_request():
+            # Every request the page makes — navigations, scripts, XHR — passes the scheme and
+            # address check: a hostile page must not reach the metadata service through us.
+            scheme = request.url.split(":", 1)[0].lower()
+            if scheme not in ("data", "blob", "about"):
                 problem = await self._check_target(request.url)
                 if problem is not None:
-                    tab.state.refused.append((request.url, *problem))
+                    if request.is_navigation_request():
+                        tab.state.refused.append((request.url, *problem))
+                    else:
+                        tab.state.blocked_requests.append(request.url)
                     await route.abort("blockedbyclient")
                     return
+            if request.is_navigation_request():
+                # The browser follows redirects without asking the route again, so a document
+                # request is made here, one hop at a time, and its Location checked first.
+                response = await route.fetch(max_redirects=0)
+                location = response.headers.get("location")
+                if 300 <= response.status < 400 and location:
+                    target = urljoin(request.url, location)
+                    problem = await self._check_target(target)
+                    if problem is not None:
+                        tab.state.refused.append((target, *problem))
+                        await route.abort("blockedbyclient")
+                        return
+                await route.fulfill(response=response)
+                return
             await route.continue_()
 
         def on_response(response: Any) -> None:

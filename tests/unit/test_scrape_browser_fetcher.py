@@ -104,3 +104,28 @@ def test_missing_chromium_is_one_clear_error(tmp_path: Path):
         [page] = fetch_all([board.listing_url], FAST.with_(fetcher="browser",
                                                          browser_executable=str(tmp_path / "nope")))
         assert not page.ok and "apt-get install -y chromium" in (page.error or "")
+
+
+def test_a_page_cannot_make_the_browser_reach_the_metadata_address():
+    page_html = """<html><head><title>jobs</title></head><body><div id="out">waiting</div><script>
+    fetch("http://169.254.169.254/latest/meta-data/", {mode: "no-cors"}).then(
+      () => { document.getElementById("out").textContent = "REACHED"; },
+      () => { document.getElementById("out").textContent = "refused"; });
+    </script></body></html>"""
+    with StaticSite({"/viec-lam-it": page_html}) as site:
+        [page] = fetch_all([site.listing_url], FAST.with_(fetcher="browser"))
+        assert page.ok and page.via == "browser"
+        assert '<div id="out">REACHED' not in page.text
+        assert any("refused 1 request(s)" in note and "169.254.169.254" in note for note in page.tried)
+    with StaticSite({"/go": (302, {"Location": "http://169.254.169.254/"}, b"")}) as site:
+        [page] = fetch_all([site.url("/go")], FAST.with_(fetcher="browser"))
+        assert not page.ok and page.limit == "address" and "link-local" in (page.error or "")
+
+
+def test_the_browser_still_follows_allowed_redirects_hop_by_hop():
+    with DemoBoard(pages=1, per_page=3) as board, \
+            StaticSite({"/go": (302, {"Location": board.listing_url}, b"")}) as site:
+        [page] = fetch_all([site.url("/go")], FAST.with_(fetcher="browser"))
+        assert page.ok and page.final_url == board.listing_url
+        assert "job-item-search-result" in page.text
+        assert board.request_count("/viec-lam-it") == 1
