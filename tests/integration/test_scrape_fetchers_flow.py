@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 def _options(fetcher: str) -> PipelineOptions:
     return PipelineOptions(pipeline_mode="scrapeOnly", source="demo", demo_pages=2, demo_per_page=5,
-                           demo_challenge=True, max_pages=3, delay_seconds=0, fetcher=fetcher)
+                           demo_challenge=True, max_pages=3, delay_seconds=0, fetcher=fetcher, follow_details=False)
 
 
 def test_http_is_stopped_by_the_challenge_and_auto_gets_through(db: str, tmp_path: Path) -> None:
