@@ -559,8 +559,8 @@ class Fetcher:
         lock = self._host_locks.setdefault(host, asyncio.Lock())
         loop = asyncio.get_running_loop()
         async with lock:
-            wait = self._host_next.get(host, 0.0) - loop.time()
-            if wait > 0:
+            # Re-checked after each sleep: the previous request's answer may push the slot back.
+            while (wait := self._host_next.get(host, 0.0) - loop.time()) > 0:
                 await asyncio.sleep(wait)
             delay = max(self.settings.delay_seconds, self._crawl_delay.get(host, 0.0))
             self._host_next[host] = loop.time() + delay
