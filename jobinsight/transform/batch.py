@@ -42,15 +42,7 @@ from jobinsight.transform.deadline import VN_TZ, parse_deadline_spec
 from jobinsight.transform.enrich_rules import (
     ENRICHMENT_SOURCE,
     ENRICHMENT_VERSION,
-    NO_SKILLS_FEATURES,
-    NO_TEXT_FEATURES,
-    NO_TITLE_FEATURES,
-    combine,
-    raw_title_languages,
-    raw_title_seniority,
-    skills_features_from_text,
-    text_features,
-    title_features,
+    enrich_coded,
 )
 from jobinsight.transform.job_details import (
     education_level,
@@ -369,9 +361,6 @@ def _int_take(per_distinct: Sequence[int | None], codes: np.ndarray) -> pd.array
     return pd.array(list(per_distinct), dtype="Int64").take(codes)
 
 
-_NO_ENRICHMENT = ("[]", "unknown", "other", "unknown", "[]", "[]", 0, None)
-
-
 _DOUBLED_URL = r"(?i)^.+https?://"
 
 
@@ -477,82 +466,11 @@ def transform_batch(
     with _timed(timings, "enrichment"):
         skills_text, field_codes, field_distinct = _enrichment_inputs(work, reasons)
         sk_codes, sk_distinct = _factorize(skills_text)
-        desc_codes, req_codes, level_codes, wt_codes, cat_codes, exp_codes = field_codes
-        _, _, level_distinct, wt_distinct, cat_distinct, exp_distinct = field_distinct
-        # Evidence per distinct input: cleaned titles repeat far more than raw ones...
-        clean_codes_of: dict[Any, int] = {}
-        clean_per_raw = np.array([clean_codes_of.setdefault(t, len(clean_codes_of)) for t in titles_clean],
-                                 dtype=np.int64)
-        clean_codes = clean_per_raw[title_codes]
-        title_feats, failures = _map_distinct(list(clean_codes_of), title_features)
-        reasons.add_failures(clean_codes, failures, "enrichment (title)")
-        raw_langs, failures = _map_distinct(title_distinct, raw_title_languages)
-        reasons.add_failures(title_codes, failures, "enrichment (title)")
-        # the level a raw title states, used only when its cleaned form states none
-        def raw_level(i: int) -> str | None:
-            feats = title_feats[clean_per_raw[i]]
-            if (feats is not None and feats.seniority) or title_distinct[i] == titles_clean[i]:
-                return None  # the cleaned title already said all the raw one says
-            return raw_title_seniority(title_distinct[i])
-
-        raw_levels, failures = _map_distinct(range(len(title_distinct)), raw_level)
-        reasons.add_failures(title_codes, failures, "enrichment (title)")
-        rawlvl_codes_of: dict[Any, int] = {}
-        rawlvl_codes = np.array([rawlvl_codes_of.setdefault(v, len(rawlvl_codes_of)) for v in raw_levels],
-                                dtype=np.int64)[title_codes]
-        rawlvl_distinct = list(rawlvl_codes_of)
-        lang_codes_of: dict[Any, int] = {}
-        lang_per_raw = np.array([lang_codes_of.setdefault(v, len(lang_codes_of)) for v in raw_langs], dtype=np.int64)
-        lang_codes = lang_per_raw[title_codes]
-        lang_distinct = list(lang_codes_of)
-        skill_feats, failures = _map_distinct(sk_distinct, skills_features_from_text)
-        reasons.add_failures(sk_codes, failures, "enrichment (skills)")
-        text_key, text_rows = _combine([req_codes, desc_codes])
-        text_feats, failures = _map_distinct(
-            text_rows.tolist(),
-            lambda r: text_features(field_distinct[1][req_codes[r]], field_distinct[0][desc_codes[r]]),
-        )
-        reasons.add_failures(text_key, failures, "enrichment (text)")
-        # ...then one cheap merge per distinct combination.
-        enr_key, enr_rows = _combine([clean_codes, lang_codes, sk_codes, text_key, level_codes, wt_codes, cat_codes,
-                                      rawlvl_codes, exp_codes])
-        clean_distinct = list(clean_codes_of)
-        json_memo: dict[Any, str] = {}
-
-        def as_json(value: tuple[Any, ...], languages: bool = False) -> str:
-            text = json_memo.get((languages, value))
-            if text is None:
-                data = [{"language": lang, "level": lvl} for lang, lvl in value] if languages else list(value)
-                text = json_memo[(languages, value)] = _dumps(data)
-            return text
-
-        def enrich_row(row: int) -> tuple[str, str, str, str, str, str, int, str | None]:
-            result = combine(
-                title_feats[clean_codes[row]] or NO_TITLE_FEATURES,
-                skill_feats[sk_codes[row]] or NO_SKILLS_FEATURES,
-                text_feats[text_key[row]] or NO_TEXT_FEATURES,
-                level_distinct[level_codes[row]],
-                wt_distinct[wt_codes[row]],
-                cat_distinct[cat_codes[row]],
-                lang_distinct[lang_codes[row]],
-                rawlvl_distinct[rawlvl_codes[row]],
-                exp_distinct[exp_codes[row]],
-                clean_distinct[clean_codes[row]],
-            )
-            return (
-                as_json(result.skills_normalized),
-                result.seniority,
-                result.job_family,
-                result.work_mode,
-                as_json(result.languages_required, languages=True),
-                as_json(result.capabilities),
-                len(result.skills_normalized),
-                result.occupation_isco,
-            )
-
-        enriched, failures = _map_distinct(enr_rows.tolist(), enrich_row)
-        reasons.add_failures(enr_key, failures, "enrichment")
-        enriched = [e if e is not None else _NO_ENRICHMENT for e in enriched]
+        desc, req, level, work_type, category, experience = zip(field_codes, field_distinct, strict=True)
+        desc_codes = desc[0]
+        # Evidence per distinct input, each label per distinct combination of only what it reads.
+        enriched = enrich_coded((title_codes, title_distinct), titles_clean, (sk_codes, sk_distinct),
+                                req, desc, level, work_type, category, experience, on_failures=reasons.add_failures)
 
     with _timed(timings, "salary"):
         salaries, salary_sources, sal_codes = _final_salaries(
@@ -583,7 +501,7 @@ def transform_batch(
                 out[name] = rows_of(job_urls)
             else:
                 out[name] = rows_of(_column(work, name))
-        title_k, comp_k, sal_k, loc_k, enr_k = (c[keep] for c in (title_codes, comp_codes, sal_codes, loc_key, enr_key))
+        title_k, comp_k, sal_k, loc_k = (c[keep] for c in (title_codes, comp_codes, sal_codes, loc_key))
         out["title_clean"] = _text_take(titles_clean, title_k)
         out["company_name_standardized"] = _text_take(companies, comp_k)
         out["salary_min"] = _float_take([s.salary_min for s in salaries], sal_k)
@@ -598,11 +516,11 @@ def transform_batch(
         city_counts = np.asarray([v[2] for v in located], dtype=np.int64)[loc_key]
         country_known = np.array([v[3] is not None for v in located], dtype=bool)[loc_key]
         out["due_date"] = rows_of(due)
-        for i, name in enumerate(("skills_normalized", "seniority", "job_family", "work_mode",
-                                  "languages_required", "capabilities")):
-            out[name] = _text_take([e[i] for e in enriched], enr_k)
-        skill_counts = np.asarray([e[6] for e in enriched], dtype=np.int64)[enr_key]
-        out["occupation_isco"] = _text_take([e[7] for e in enriched], enr_k)
+        for name in ("skills_normalized", "seniority", "job_family", "work_mode", "languages_required",
+                     "capabilities", "occupation_isco"):
+            codes, values = enriched[name]
+            out[name] = _text_take(values, codes[keep])
+        skill_counts = np.asarray(enriched["skill_count"][1], dtype=np.int64)[enriched["skill_count"][0]]
         out["country"] = _text_take([v[3] for v in located], loc_k)
         out["region"] = _text_take([v[4] for v in located], loc_k)
         suspect_flags = np.array([s.suspect for s in salaries], dtype=bool)
@@ -611,9 +529,11 @@ def transform_batch(
         truncated_flags = np.array(truncated, dtype=bool)
         out["title_truncated"] = pd.array(truncated_flags[title_k], dtype="boolean")
         out["company_rating"] = _float_take(ratings, comp_k)
-        seniority_known = np.array([e[1] != "unknown" for e in enriched], dtype=bool)[enr_key]
-        family_known = np.array([e[2] != "other" for e in enriched], dtype=bool)[enr_key]
-        isco_known = np.array([e[7] is not None for e in enriched], dtype=bool)[enr_key]
+        seniority_known = np.array([v != "unknown" for v in enriched["seniority"][1]], dtype=bool)[
+            enriched["seniority"][0]]
+        family_known = np.array([v != "other" for v in enriched["job_family"][1]], dtype=bool)[enriched["job_family"][0]]
+        isco_known = np.array([v is not None for v in enriched["occupation_isco"][1]], dtype=bool)[
+            enriched["occupation_isco"][0]]
         from_text = np.array([src == "text" for src in salary_sources], dtype=bool)[sal_codes]
         out["enrichment_source"] = _text_take([ENRICHMENT_SOURCE], np.zeros(len(keep), dtype=np.int64))
         out["enrichment_version"] = _text_take([ENRICHMENT_VERSION], np.zeros(len(keep), dtype=np.int64))

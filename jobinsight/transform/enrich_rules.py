@@ -25,11 +25,16 @@ title and per distinct skill list only.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
 
 from jobinsight.transform import capabilities, job_family, languages, seniority, work_mode
 from jobinsight.transform.capabilities import merge_capabilities
@@ -57,6 +62,7 @@ from jobinsight.transform.work_mode import modes_from_labels, work_mode_of
 
 __all__ = [
     "ENRICHMENT_SOURCE",
+    "ENRICHED_COLUMNS",
     "ENRICHMENT_VERSION",
     "NO_SKILLS_FEATURES",
     "NO_TEXT_FEATURES",
@@ -65,6 +71,7 @@ __all__ = [
     "EnrichmentTuple",
     "combine",
     "enrich",
+    "enrich_coded",
     "enrich_tuple",
     "raw_title_languages",
     "raw_title_seniority",
@@ -378,3 +385,205 @@ def enrich(
         capabilities=list(result.capabilities),
         occupation_isco=result.occupation_isco,
     )
+
+
+# --- Batch enrichment over factorised columns -------------------------------------------------
+#
+# Why: in a batch, the combination of all inputs (title, skills, texts, rank, work form, category,
+# experience) is close to unique per posting, so merging the evidence once per distinct
+# combination costs nearly a merge per row. But each output label reads only a few of the
+# evidence fields, and those repeat: skills come from the three skill lists, the family from the
+# title parts, the families and the category, the seniority from four short fields, and so on.
+# :func:`enrich_coded` therefore (1) computes the evidence once per distinct input value, (2)
+# interns each evidence *field* (equal values share a code), and (3) computes each label once per
+# distinct combination of only the fields it reads. The labels equal :func:`combine`'s exactly:
+# each is computed by the same expression over the same values.
+
+#: Codes per row and the distinct values they index (``batch._factorize``'s shape).
+Coded = tuple[np.ndarray, Sequence[Any]]
+#: Called with (codes per row, {code: reason}, what) for values whose computation raised.
+FailureSink = Callable[[np.ndarray, dict[int, str], str], None]
+
+#: Label columns of :func:`enrich_coded`, with the value a row gets when its computation raised.
+ENRICHED_COLUMNS: dict[str, Any] = {
+    "skills_normalized": "[]", "skill_count": 0, "seniority": "unknown", "job_family": "other",
+    "work_mode": "unknown", "languages_required": "[]", "capabilities": "[]", "occupation_isco": None,
+}
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _map_values(values: Sequence[Any], func: Callable[[Any], Any]) -> tuple[list[Any], dict[int, str]]:
+    """``func`` over each value; a value that raises gets None and its reason, never stops the batch."""
+    results: list[Any] = [None] * len(values)
+    failures: dict[int, str] = {}
+    for i, value in enumerate(values):
+        try:
+            results[i] = func(value)
+        except Exception as exc:  # a bad value quarantines its rows, never the batch
+            failures[i] = _describe(exc)
+    return results, failures
+
+
+def _intern(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
+    """A code per value (equal values share one, in order of first appearance) and the distinct values."""
+    index: dict[Any, int] = {}
+    codes = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.int64, count=len(values))
+    return codes, list(index)
+
+
+def _combined(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """One code per distinct combination of several code columns, plus the first row of each code."""
+    key = codes[0]
+    if len(key) == 0:
+        return key.astype(np.int64), np.zeros(0, dtype=np.int64)
+    for other in codes[1:]:
+        key, _ = pd.factorize(key * (int(other.max()) + 1) + other)
+    key, _ = pd.factorize(key)  # compact codes in order of first appearance: 0..m-1
+    key = np.asarray(key, dtype=np.int64)
+    _, first_rows = np.unique(key, return_index=True)
+    return key, first_rows
+
+
+class _Fields:
+    """Per-row codes of the fields of per-distinct evidence (``feats[codes[row]]``)."""
+
+    def __init__(self, feats: Sequence[Any], codes: np.ndarray) -> None:
+        self._feats = feats
+        self._codes = codes
+
+    def field(self, read: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
+        per_feat, distinct = _intern([read(f) for f in self._feats])
+        return per_feat[self._codes], distinct
+
+
+def _label(
+    parts: Sequence[tuple[np.ndarray, Sequence[Any]]],
+    func: Callable[..., Any],
+    what: str,
+    on_failures: FailureSink,
+    fallback: Any,
+) -> tuple[np.ndarray, list[Any]]:
+    """``func(*values)`` once per distinct combination of the given field columns."""
+    key, rows = _combined([codes for codes, _ in parts])
+    values, failures = _map_values(
+        rows.tolist(), lambda r: func(*(distinct[codes[r]] for codes, distinct in parts))
+    )
+    on_failures(key, failures, what)
+    return key, [fallback if i in failures else v for i, v in enumerate(values)]
+
+
+def enrich_coded(
+    titles: Coded,
+    titles_clean: Sequence[str | None],
+    skills: Coded,
+    requirements: Coded,
+    description: Coded,
+    level: Coded,
+    work_type: Coded,
+    category: Coded,
+    experience: Coded,
+    on_failures: FailureSink,
+) -> dict[str, Coded]:
+    """The labels of a factorised batch, as (codes per row, distinct values) per :data:`ENRICHED_COLUMNS`.
+
+    ``titles`` are the raw titles, ``titles_clean`` the cleaned form of each distinct raw title
+    (None where cleaning failed); ``skills`` is the skills text (JSON array or comma list). The
+    lists, languages and capabilities come as JSON text. A row whose evidence or label raised is
+    reported to ``on_failures`` ("enrichment (title)", "(skills)", "(text)", or "enrichment").
+    """
+    title_codes, title_distinct = titles
+    # Evidence per distinct input: cleaned titles repeat far more than raw ones.
+    clean_per_raw, clean_distinct = _intern(list(titles_clean))
+    clean_codes = clean_per_raw[title_codes]
+    title_feats, failures = _map_values(clean_distinct, title_features)
+    on_failures(clean_codes, failures, "enrichment (title)")
+    title_feats = [f or NO_TITLE_FEATURES for f in title_feats]
+    raw_langs, failures = _map_values(title_distinct, raw_title_languages)
+    on_failures(title_codes, failures, "enrichment (title)")
+
+    def raw_level(i: int) -> str | None:  # the level a raw title states, used only when its cleaned form states none
+        if title_feats[clean_per_raw[i]].seniority or title_distinct[i] == titles_clean[i]:
+            return None  # the cleaned title already said all the raw one says
+        return raw_title_seniority(title_distinct[i])
+
+    raw_levels, failures = _map_values(range(len(title_distinct)), raw_level)
+    on_failures(title_codes, failures, "enrichment (title)")
+    skill_codes, skill_distinct = skills
+    skill_feats, failures = _map_values(skill_distinct, skills_features_from_text)
+    on_failures(skill_codes, failures, "enrichment (skills)")
+    skill_feats = [f or NO_SKILLS_FEATURES for f in skill_feats]
+    (req_codes, req_distinct), (desc_codes, desc_distinct) = requirements, description
+    text_key, text_rows = _combined([req_codes, desc_codes])
+    text_feats, failures = _map_values(
+        text_rows.tolist(), lambda r: text_features(req_distinct[req_codes[r]], desc_distinct[desc_codes[r]])
+    )
+    on_failures(text_key, failures, "enrichment (text)")
+    text_feats = [f or NO_TEXT_FEATURES for f in text_feats]
+
+    # Evidence fields per row (equal values share a code), and the short inputs reduced to what they say.
+    title_f, skill_f, text_f = _Fields(title_feats, clean_codes), _Fields(skill_feats, skill_codes), _Fields(
+        text_feats, text_key)
+    clean_title = (clean_codes, clean_distinct)
+    raw_lang = (title_codes, raw_langs)
+    raw_lvl = (title_codes, raw_levels)
+
+    def reduced(coded: Coded, func: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
+        codes, distinct = coded
+        values, failures = _map_values(distinct, func)
+        on_failures(codes, failures, "enrichment")
+        per_value, out = _intern(values)
+        return per_value[codes], out
+
+    rank_level = reduced(level, lambda v: seniority_from_rank(clean_text(v)))
+    mode_of_form = reduced(work_type, _work_type_mode)
+    clean_category = reduced(category, clean_text)
+    exp_level = reduced(experience, lambda v: seniority_from_experience(_experience_months(v)))
+
+    out: dict[str, Coded] = {}
+    skills_key, skill_lists = _label(
+        [skill_f.field(lambda f: f.skills), title_f.field(lambda f: f.skills), text_f.field(lambda f: f.skills)],
+        lambda s, t, x: _dedupe((*s, *t, *x)), "enrichment", on_failures, (),
+    )
+    out["skills_normalized"] = (skills_key, [_dumps(list(s)) for s in skill_lists])
+    out["skill_count"] = (skills_key, [len(s) for s in skill_lists])
+    out["job_family"] = _label(
+        [title_f.field(lambda f: f.family_parts), title_f.field(lambda f: f.skill_families),
+         skill_f.field(lambda f: f.families), text_f.field(lambda f: f.families),
+         text_f.field(lambda f: tuple(f.family_counts.items())), clean_category],
+        lambda parts, title_fams, skill_fams, text_fams, counts, cat: decide_family(
+            parts, title_fams, (*skill_fams, *text_fams), cat, Counter(dict(counts))),
+        "enrichment", on_failures, ENRICHED_COLUMNS["job_family"],
+    )
+    out["seniority"] = _label(
+        [title_f.field(lambda f: f.seniority), raw_lvl, rank_level, exp_level],
+        lambda title_, raw, rank, exp: title_ or raw or rank or exp or "unknown",
+        "enrichment", on_failures, ENRICHED_COLUMNS["seniority"],
+    )
+    out["work_mode"] = _label(
+        [mode_of_form, title_f.field(lambda f: f.work_mode)],
+        lambda form, title_: form or title_ or "unknown", "enrichment", on_failures, ENRICHED_COLUMNS["work_mode"],
+    )
+    lang_key, langs = _label(
+        [raw_lang, title_f.field(lambda f: f.languages), skill_f.field(lambda f: f.languages),
+         text_f.field(lambda f: f.languages)],
+        lambda raw, title_, skill, text: merge_languages(raw or title_, skill, text), "enrichment", on_failures, (),
+    )
+    out["languages_required"] = (lang_key, [_dumps([{"language": lang, "level": lvl} for lang, lvl in v])
+                                            for v in langs])
+    cap_key, caps = _label(
+        [title_f.field(lambda f: f.capabilities), skill_f.field(lambda f: f.capabilities),
+         text_f.field(lambda f: f.capabilities)],
+        merge_capabilities, "enrichment", on_failures, (),
+    )
+    out["capabilities"] = (cap_key, [_dumps(list(v)) for v in caps])
+    out["occupation_isco"] = _label(
+        [out["job_family"], out["seniority"], clean_title], isco_code, "enrichment", on_failures, None,
+    )
+    return out

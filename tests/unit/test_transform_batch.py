@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from jobinsight.transform import batch as batch_module
+from jobinsight.transform import enrich_rules as enrich_module
 from jobinsight.transform.batch import STAGING_COLUMNS, STATS_KEYS, BatchOutcome, transform_batch
 from jobinsight.transform.deadline import VN_TZ
 
@@ -164,14 +165,14 @@ def test_a_raising_transformation_quarantines_only_its_rows(monkeypatch: pytest.
 
 
 def test_a_raising_enrichment_is_caught_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = batch_module.title_features
+    real = enrich_module.title_features  # the batch enricher (enrich_coded) calls it per distinct title
 
     def flaky(title):  # type: ignore[no-untyped-def]
         if title == "Java Developer":
             raise KeyError("no rules")
         return real(title)
 
-    monkeypatch.setattr(batch_module, "title_features", flaky)
+    monkeypatch.setattr(enrich_module, "title_features", flaky)
     out = transform_batch(_frame([_row(1, title="Java Developer"), _row(2)]))
     assert out.staging["raw_id"].tolist() == [2]
     assert out.quarantined["reason"].tolist() == ["enrichment (title): KeyError: 'no rules'"]
