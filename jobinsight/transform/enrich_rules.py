@@ -463,6 +463,20 @@ class _Fields:
         return per_feat[self._codes], distinct
 
 
+@lru_cache(maxsize=65_536)
+def _family(
+    title_parts: tuple[str | None, str | None, str | None],
+    title_families: tuple[str, ...],
+    skill_families_: tuple[str, ...],
+    text_families: tuple[str, ...],
+    text_counts: tuple[tuple[str, int], ...],
+    category: str | None,
+) -> str:
+    """:func:`combine`'s family from hashable evidence (memoised: the combinations recur across batches)."""
+    return decide_family(title_parts, title_families, (*skill_families_, *text_families), category,
+                         Counter(dict(text_counts)))
+
+
 def _label(
     parts: Sequence[tuple[np.ndarray, Sequence[Any]]],
     func: Callable[..., Any],
@@ -476,7 +490,8 @@ def _label(
         rows.tolist(), lambda r: func(*(distinct[codes[r]] for codes, distinct in parts))
     )
     on_failures(key, failures, what)
-    return key, [fallback if i in failures else v for i, v in enumerate(values)]
+    per_combination, distinct = _intern([fallback if i in failures else v for i, v in enumerate(values)])
+    return per_combination[key], distinct  # equal labels share a code, so later labels key on few values
 
 
 def enrich_coded(
@@ -531,8 +546,10 @@ def enrich_coded(
     title_f, skill_f, text_f = _Fields(title_feats, clean_codes), _Fields(skill_feats, skill_codes), _Fields(
         text_feats, text_key)
     clean_title = (clean_codes, clean_distinct)
-    raw_lang = (title_codes, raw_langs)
-    raw_lvl = (title_codes, raw_levels)
+    lang_per_raw, lang_distinct = _intern(raw_langs)  # few distinct values over many raw titles
+    raw_lang = (lang_per_raw[title_codes], lang_distinct)
+    lvl_per_raw, lvl_distinct = _intern(raw_levels)
+    raw_lvl = (lvl_per_raw[title_codes], lvl_distinct)
 
     def reduced(coded: Coded, func: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
         codes, distinct = coded
@@ -557,8 +574,7 @@ def enrich_coded(
         [title_f.field(lambda f: f.family_parts), title_f.field(lambda f: f.skill_families),
          skill_f.field(lambda f: f.families), text_f.field(lambda f: f.families),
          text_f.field(lambda f: tuple(f.family_counts.items())), clean_category],
-        lambda parts, title_fams, skill_fams, text_fams, counts, cat: decide_family(
-            parts, title_fams, (*skill_fams, *text_fams), cat, Counter(dict(counts))),
+        _family,
         "enrichment", on_failures, ENRICHED_COLUMNS["job_family"],
     )
     out["seniority"] = _label(
