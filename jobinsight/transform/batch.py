@@ -5,8 +5,9 @@ runs per row, so it decides the throughput of the whole product. Scraped data re
 (the same titles, salaries, cities, companies and skill tags thousands of times), so every
 transformation runs once per *distinct* value: each column is factorised (``pd.factorize``),
 the parser runs over the distinct values, and the results are taken back to rows with numpy
-indexing. Multi-column transformations (locations, enrichment) factorise the combination of
-their inputs the same way. With the loader's Arrow-backed string columns no per-row Python
+indexing. Locations factorise the combination of their inputs the same way; enrichment
+(``enrich_rules.enrich_coded``) computes each label per distinct combination of only the evidence it
+reads. With the loader's Arrow-backed string columns no per-row Python
 loop runs at all. Enrichment reads the *cleaned* title (decorations removed), which repeats far
 more than the raw one; language conditions are still read from the raw title.
 

@@ -20,7 +20,8 @@ distinct cleaned title, :func:`skills_features` once per distinct skills list,
 :func:`text_features` once per distinct requirements/description, each text scanned once for
 all classifiers - and :func:`combine` merges them with a few list operations. Titles and skill
 lists repeat far more than their combinations, so a batch pays the matching cost per distinct
-title and per distinct skill list only.
+title and per distinct skill list only; :func:`enrich_coded` (the batch form) also computes each
+label once per distinct combination of only the evidence fields it reads.
 """
 
 from __future__ import annotations
