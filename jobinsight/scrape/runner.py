@@ -255,6 +255,9 @@ def scrape_result(
             f"{outcome.jobs_found} jobs from {outcome.pages_fetched} pages: {upsert.inserted} inserted, "
             f"{upsert.updated} updated, {upsert.unchanged} unchanged, {upsert.quarantined} quarantined"
         )
+        if upsert.oversized:
+            message += (f" ({upsert.oversized} with a field over the limit of {upsert.max_field_bytes:,} bytes, "
+                        "JOBINSIGHT_MAX_FIELD_BYTES)")
         if outcome.detail_counts:
             c = outcome.detail_counts
             message += (f"; {c.get('detail_pages_fetched', 0)} detail pages read"
@@ -295,7 +298,10 @@ def scrape_result(
             "inserted": upsert.inserted,
             "updated": upsert.updated,
             "unchanged": upsert.unchanged,
-            "duplicates_collapsed": upsert.duplicates_collapsed,
+            # the crawl folds a posting seen on two pages into one; the upsert folds keys equal after trimming
+            "duplicates_collapsed": outcome.duplicates_collapsed + upsert.duplicates_collapsed,
+            "oversized": upsert.oversized,
+            "max_field_bytes": upsert.max_field_bytes,
             "pages_archived": archived or outcome.pages_archived,
             "problem_pages": outcome.problems,
         },
