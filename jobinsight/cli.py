@@ -191,20 +191,30 @@ def _run_with_progress(as_json: bool, fn):  # noqa: ANN001, ANN202 - thin wrappe
             progress.remove_listener(listener)
 
 
+#: Exit code of a run that completed but left eligible rows behind (README "Outcomes").
+EXIT_ROWS_LEFT = 3
+
+
 def _print_result(result, as_json: bool) -> None:  # noqa: ANN001 - PipelineResult
-    """Print a PipelineResult and exit non-zero when it failed."""
+    """Print a PipelineResult; exit 1 when it failed, 3 when it completed with eligible rows left."""
+    from jobinsight.options import COMPLETED_WITH_ROWS_LEFT
+
     doc = result.model_dump(mode="json")
     if as_json:
         emit(doc, True)
     else:
         stats = result.stats
-        typer.echo(f"{'OK' if result.success else 'FAILED'}: {result.message}")
+        label = "FAILED" if not result.success else (
+            "ROWS LEFT" if result.outcome == COMPLETED_WITH_ROWS_LEFT else "OK")
+        typer.echo(f"{label}: {result.message}")
         typer.echo(f"rows: {stats.total_records:,} loaded, {stats.processed_records:,} processed, "
                    f"{stats.quarantined:,} quarantined, {stats.batch_count} batches, {stats.duration_seconds} s")
         for name, part in result.parts.items():
             typer.echo(f"  {name}: {'OK' if part.success else 'FAILED'}: {part.message}")
     if not result.success:
         raise SystemExit(1)
+    if result.outcome == COMPLETED_WITH_ROWS_LEFT:
+        raise SystemExit(EXIT_ROWS_LEFT)
 
 
 @app.command("process")

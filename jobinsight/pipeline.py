@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jobinsight.options import PipelineResult, PipelineStats
+from jobinsight.options import COMPLETED, COMPLETED_WITH_ROWS_LEFT, FAILED, PipelineResult, PipelineStats
 
 
 def combine_results(run_id: str, mode: str, parts: dict[str, PipelineResult], duration_s: float) -> PipelineResult:
@@ -29,8 +29,11 @@ def combine_results(run_id: str, mode: str, parts: dict[str, PipelineResult], du
         },
     )
     phases = [m for part in parts.values() for m in part.phases]
+    left = sum(part.rows_left for part in parts.values())
+    outcome = FAILED if not success else COMPLETED_WITH_ROWS_LEFT if any(
+        part.outcome == COMPLETED_WITH_ROWS_LEFT for part in parts.values()) else COMPLETED
     return PipelineResult(success=success, message=message, flow="full", run_id=run_id, stats=stats,
-                          phases=phases, parts=parts)
+                          phases=phases, parts=parts, outcome=outcome, rows_left=left)
 
 
 def full_summary_markdown(result: PipelineResult) -> str:
