@@ -167,6 +167,15 @@ def _check_database() -> None:
     connect(resolve_database().url, application_name="jobinsight-cli-check").close()
 
 
+def _check_urls(options) -> None:  # noqa: ANN001 - PipelineOptions
+    """Read ``--urls`` once before any flow starts, so a wrong value is one paragraph, not a failed flow run
+    with a traceback in its log."""
+    if options.pipeline_mode in ("scrapeOnly", "all"):
+        from jobinsight.scrape.runner import check_url_arguments
+
+        check_url_arguments(options)
+
+
 def _run_with_progress(as_json: bool, fn):  # noqa: ANN001, ANN202 - thin wrapper
     """Run ``fn`` with a progress bar on stderr (none under --json)."""
     from jobinsight import progress
@@ -279,6 +288,7 @@ def _run_pipeline(flow: str, options, as_json: bool) -> None:  # noqa: ANN001 - 
     from jobinsight.prefect_server import prefect_api
     from jobinsight.process.tally import IntegrityCheckError
 
+    _check_urls(options)
     _check_database()
     with prefect_api():  # PREFECT_API_URL, else the local Prefect server (started on first use)
         module, name = _FLOWS[flow]

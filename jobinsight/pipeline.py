@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from jobinsight.markdown import md_cell, md_text
 from jobinsight.options import COMPLETED, COMPLETED_WITH_ROWS_LEFT, FAILED, PipelineResult, PipelineStats
 
 
@@ -38,10 +39,11 @@ def combine_results(run_id: str, mode: str, parts: dict[str, PipelineResult], du
 
 def full_summary_markdown(result: PipelineResult) -> str:
     """Markdown summary of a full run for its artifact."""
-    lines = [f"# JobInsight full run {'succeeded' if result.success else 'FAILED'} "
-             f"({result.stats.extra.get('mode')})", ""]
+    headline = "FAILED" if not result.success else (
+        "completed with rows left" if result.outcome == COMPLETED_WITH_ROWS_LEFT else "succeeded")
+    lines = [f"# JobInsight full run {headline} ({md_text(result.stats.extra.get('mode'))})", ""]
     lines += ["| part | ok | message | rows | seconds |", "|---|---|---|---|---|"]
     for name, part in result.parts.items():
-        lines.append(f"| {name} | {'yes' if part.success else 'no'} | {part.message} | "
+        lines.append(f"| {md_cell(name)} | {'yes' if part.success else 'no'} | {md_cell(part.message)} | "
                      f"{part.stats.success_count:,} | {part.stats.duration_seconds} |")
     return "\n".join(lines)

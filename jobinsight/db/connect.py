@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import psycopg2
 import psycopg2.extensions
 
-from jobinsight.db.urls import mask_url, password_of, scrub
+from jobinsight.db.urls import mask_url, passwords_of, scrub
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -25,7 +25,7 @@ def connect(url: str, *, application_name: str = "jobinsight") -> psycopg2.exten
         return psycopg2.connect(url, application_name=application_name, connect_timeout=10)
     except psycopg2.OperationalError as exc:
         detail = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                       [password_of(url) or ""])
+                       passwords_of(url))
         raise DatabaseUnavailableError(
             f"Could not connect to PostgreSQL at {mask_url(url)}: {detail}. "
             "Check that the server is running and the URL is right (JOBINSIGHT_DATABASE_URL / "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from jobinsight.markdown import md_cell, md_text
 from jobinsight.options import (
     COMPLETED,
     COMPLETED_WITH_ROWS_LEFT,
@@ -199,13 +200,13 @@ def _headline(result: PipelineResult) -> str:
 def summary_markdown(result: PipelineResult) -> str:
     """The markdown run summary published as an artifact; a run that did nothing says so in one line."""
     extra = result.stats.extra
-    title = f"# {result.flow} run {_headline(result)}"
+    title = f"# {md_text(result.flow)} run {_headline(result)}"
     if result.success and result.stats.total_records == 0:
-        return f"{title}: {result.message}"
+        return f"{title}: {md_text(result.message)}"
     lines = [
         title,
         "",
-        result.message,
+        md_text(result.message),
         "",
         "| figure | value |",
         "|---|---|",
@@ -227,9 +228,10 @@ def summary_markdown(result: PipelineResult) -> str:
     if llm:
         for key in ("requests", "tokens", "cache_hits", "fallbacks", "rows_pending_llm", "quota_state"):
             if llm.get(key) is not None:
-                lines.append(f"| LLM {key.replace('_', ' ')} | {llm[key]} |")
+                lines.append(f"| LLM {key.replace('_', ' ')} | {md_cell(llm[key])} |")
     lines += ["", "| phase | calls | seconds | rows in | rows out | peak RSS MB |", "|---|---|---|---|---|---|"]
     for entry in phase_totals(result.phases):
-        lines.append(f"| {entry['phase']} | {entry['calls']} | {entry['seconds']:.2f} | {_figure(entry['rows_in'], ',')} | "
-                     f"{_figure(entry['rows_out'], ',')} | {_figure(entry['peak_rss_mb'], '.0f')} |")
+        lines.append(f"| {md_cell(entry['phase'])} | {entry['calls']} | {entry['seconds']:.2f} | "
+                     f"{_figure(entry['rows_in'], ',')} | {_figure(entry['rows_out'], ',')} | "
+                     f"{_figure(entry['peak_rss_mb'], '.0f')} |")
     return "\n".join(lines)
