@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from flows.process import process_flow
 from jobinsight.db.embedded import data_dir, server_uri, stop_server
 from jobinsight.db.migrate import apply_migrations
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
 from tests.reliability.conftest import accounted_for, assert_one_paragraph_error, cli_env, run_cli

@@ -14,7 +14,7 @@ from prefect.artifacts import Artifact
 from prefect.client.orchestration import get_client
 from prefect.states import Cancelled, Crashed
 
-from flows.process import process_flow
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.process.claims import claim_batch
 from jobinsight.synthetic import generate_raw_rows

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.process import process_flow
 from jobinsight.db.raw_upsert import upsert_raw_jobs
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from tests.reliability.conftest import accounted_for, sql_exec, sql_rows, sql_value
 

@@ -12,8 +12,8 @@ import json
 import psycopg2
 import pytest
 
-from flows.process import process_flow
 from jobinsight.db.raw_upsert import upsert_raw_jobs
+from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
 from tests.reliability.conftest import accounted_for, sql_rows, sql_value
