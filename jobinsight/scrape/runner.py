@@ -159,7 +159,7 @@ def open_source(options: PipelineOptions) -> Iterator[SourceTarget]:
         return
     if urls and source.detail_parser is not None and options.base_url is None:
         # detail pages given by URL (``--source topcv --urls ...``): no listing this run
-        yield SourceTarget(source.name, None, urls, settings)
+        yield SourceTarget(source.name, None, urls, settings, skipped_lines=skipped)
         return
     base_url = options.base_url or source.start_url
     if base_url is None:
