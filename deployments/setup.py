@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import yaml
 
-from jobinsight.db.urls import mask_url, password_of, scrub, to_libpq
+from jobinsight.db.urls import mask_url, passwords_of, scrub, to_libpq
 from jobinsight.errors import UserFacingError
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -175,7 +175,7 @@ def save_database_block(database_url: str, name: str) -> str:
     except Exception as exc:
         raise DeployError(
             f"Could not save the SqlAlchemyConnector block {name!r}: "
-            f"{scrub(str(exc), [password_of(database_url) or ''])}"
+            f"{scrub(str(exc), passwords_of(database_url))}"
         ) from None
     return mask_url(to_libpq(database_url))
 

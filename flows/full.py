@@ -8,7 +8,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 
-from jobinsight.flows.process import process_flow
+from jobinsight.flows.process import final_state, process_flow
 from jobinsight.flows.scrape import scrape_flow
 from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.pipeline import combine_results, full_summary_markdown
@@ -29,4 +29,4 @@ def full_flow(options: PipelineOptions | None = None) -> PipelineResult:
     result = combine_results(str(flow_run.id), options.pipeline_mode, parts, time.perf_counter() - started)
     create_markdown_artifact(key="full-summary", markdown=full_summary_markdown(result),
                              description=f"Full pipeline run {result.run_id} ({options.pipeline_mode})")
-    return result
+    return final_state(result)

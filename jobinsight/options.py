@@ -158,6 +158,11 @@ class PipelineStats(BaseModel):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
+#: ``outcome`` of a run: it did everything it was asked; it succeeded but left eligible rows behind
+#: (held by another run's claim, skipped by a limit, changed meanwhile); it failed.
+COMPLETED, COMPLETED_WITH_ROWS_LEFT, FAILED = "completed", "completed_with_rows_left", "failed"
+
+
 class PipelineResult(BaseModel):
     """What every flow returns (and ``--json`` prints)."""
 
@@ -165,6 +170,10 @@ class PipelineResult(BaseModel):
     message: str
     flow: str
     run_id: str | None = None
+    #: completed | completed_with_rows_left | failed (exit codes 0 | 3 | 1; see README "Outcomes")
+    outcome: str = COMPLETED
+    #: eligible raw rows still waiting when a process run ended (why: ``stats.extra["rows_left"]``)
+    rows_left: int = 0
     stats: PipelineStats = Field(default_factory=PipelineStats)
     phases: list[PhaseMetric] = Field(default_factory=list)
     parts: dict[str, PipelineResult] = Field(default_factory=dict)

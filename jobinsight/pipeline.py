@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from jobinsight.options import PipelineResult, PipelineStats
+from jobinsight.markdown import md_cell, md_text
+from jobinsight.options import COMPLETED, COMPLETED_WITH_ROWS_LEFT, FAILED, PipelineResult, PipelineStats
 
 
 def combine_results(run_id: str, mode: str, parts: dict[str, PipelineResult], duration_s: float) -> PipelineResult:
@@ -29,16 +30,20 @@ def combine_results(run_id: str, mode: str, parts: dict[str, PipelineResult], du
         },
     )
     phases = [m for part in parts.values() for m in part.phases]
+    left = sum(part.rows_left for part in parts.values())
+    outcome = FAILED if not success else COMPLETED_WITH_ROWS_LEFT if any(
+        part.outcome == COMPLETED_WITH_ROWS_LEFT for part in parts.values()) else COMPLETED
     return PipelineResult(success=success, message=message, flow="full", run_id=run_id, stats=stats,
-                          phases=phases, parts=parts)
+                          phases=phases, parts=parts, outcome=outcome, rows_left=left)
 
 
 def full_summary_markdown(result: PipelineResult) -> str:
     """Markdown summary of a full run for its artifact."""
-    lines = [f"# JobInsight full run {'succeeded' if result.success else 'FAILED'} "
-             f"({result.stats.extra.get('mode')})", ""]
+    headline = "FAILED" if not result.success else (
+        "completed with rows left" if result.outcome == COMPLETED_WITH_ROWS_LEFT else "succeeded")
+    lines = [f"# JobInsight full run {headline} ({md_text(result.stats.extra.get('mode'))})", ""]
     lines += ["| part | ok | message | rows | seconds |", "|---|---|---|---|---|"]
     for name, part in result.parts.items():
-        lines.append(f"| {name} | {'yes' if part.success else 'no'} | {part.message} | "
+        lines.append(f"| {md_cell(name)} | {'yes' if part.success else 'no'} | {md_cell(part.message)} | "
                      f"{part.stats.success_count:,} | {part.stats.duration_seconds} |")
     return "\n".join(lines)

@@ -126,6 +126,11 @@ class Settings(BaseSettings):
         "JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES",
         "Let the crawler reach loopback/private addresses (the demo board and tests set it); "
         "link-local and cloud metadata addresses are refused always.", "false", default=False)
+    max_field_bytes: int = _var(
+        "JOBINSIGHT_MAX_FIELD_BYTES",
+        "Largest value (UTF-8 bytes) one scraped field (a text column, the skills, the payload) may have; a "
+        "record with a bigger one is quarantined with the reason and counted as `oversized` in the scrape report.",
+        default=1 << 20, ge=1024, le=256 << 20)
 
     # --- LLM enricher (off unless base URL and model are both set) ------------------------
     llm_base_url: str | None = _var(

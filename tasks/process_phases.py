@@ -30,10 +30,11 @@ from jobinsight.db.migrate import apply_migrations, migrations_fingerprint
 from jobinsight.enrich import LlmRunState, enrich_batch_with_llm
 from jobinsight.metrics import measure
 from jobinsight.options import PhaseMetric
-from jobinsight.process.claims import Claim, claim_batch
+from jobinsight.process.claims import Claim, claim_batch, other_claim_owners, release_claims_of_runs
 from jobinsight.process.load import load_batch
 from jobinsight.process.save import SaveResult, save_batch
 from jobinsight.settings import get_settings
+from jobinsight.tasks.claim_owners import dead_flow_runs
 from jobinsight.tasks.retry_policy import BACKOFF, RETRIES, retry_on_transient
 from jobinsight.transform.batch import transform_batch
 
@@ -77,13 +78,18 @@ def setup_schema(db_url: str) -> dict:
       retry_condition_fn=retry_on_transient, cache_policy=NO_CACHE)
 def claim_next_batch(db_url: str, run_id: str, mode: str, after_id: int, limit: int,
                      lease_seconds: int, max_attempts: int, batch_no: int) -> PhaseOutput:
-    """Claim the next range of eligible raw rows (SQL function ``claim_batch``)."""
+    """Claim the next range of eligible raw rows (SQL function ``claim_batch``), after freeing the
+    claims of runs Prefect reports dead (crashed, cancelled, …)."""
     with measure("sql_procedures", batch_no) as timer:
+        dead = dead_flow_runs(other_claim_owners(db_url, run_id))
+        reclaimed = release_claims_of_runs(db_url, dead)
         claim = claim_batch(db_url, run_id=run_id, mode=mode, after_id=after_id, limit=limit,
                             lease_seconds=lease_seconds, max_attempts=max_attempts)
         timer.rows_out = claim.n_rows if claim else 0
         if claim:
             timer.extra = {"claim_id": claim.claim_id, "lo_id": claim.lo_id, "hi_id": claim.hi_id}
+        if dead:
+            timer.extra["reclaimed_from_dead_runs"] = {"runs": dead, "rows": reclaimed}
     return PhaseOutput(claim, timer.metric)
 
 

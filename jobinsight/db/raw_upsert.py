@@ -7,6 +7,16 @@ only changed content sets ``is_processed = false`` (and clears a previous proces
 so the process flow re-does exactly the jobs that changed. NULL stays NULL. Duplicates
 within one crawl collapse to the last one seen. A record PostgreSQL cannot store is
 quarantined with its reason while the rest of the batch goes in.
+
+A record with a field bigger than ``JOBINSIGHT_MAX_FIELD_BYTES`` (1 MiB) is quarantined, not
+truncated: such a value is a parser that picked the wrong element or a hostile page, never a
+real title or salary, and a cut-off value would look valid to every reader downstream (and to
+the content hash) while being wrong. The quarantine entry keeps a short preview of the field
+and its size, not the value itself. Without the limit one 33 MB title stopped every later
+process run at the CSV load (Arrow's 16 MiB block).
+
+Concurrent crawls of overlapping postings write rows in key order and retry a deadlock (the
+whole transaction, a few times), so two upserts never fail each other.
 """
 
 from __future__ import annotations
@@ -15,16 +25,20 @@ import hashlib
 import json
 import logging
 import math
+import random
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 import psycopg2
+import psycopg2.errors
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from jobinsight.db.connect import transaction
+from jobinsight.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +179,7 @@ SELECT source, job_id, title, job_url, company_name, company_url, salary, locati
        job_category, work_locations, detail_scraped_at,
        true, now(), now(), now(), now(), false
   FROM incoming
+ ORDER BY source, job_id  -- key order: concurrent upserts lock rows in the same order
 ON CONFLICT (source, job_id) DO UPDATE SET
     title = EXCLUDED.title, job_url = EXCLUDED.job_url, company_name = EXCLUDED.company_name,
     company_url = EXCLUDED.company_url, salary = EXCLUDED.salary, location = EXCLUDED.location,
@@ -218,6 +233,11 @@ class UpsertResult:
     duplicates_collapsed: int = 0
     quarantined: int = 0
     quarantine_reasons: list[str] = field(default_factory=list)
+    #: records quarantined because a field was bigger than ``max_field_bytes``
+    oversized: int = 0
+    max_field_bytes: int = 0
+    #: transactions rolled back by a deadlock with a concurrent writer and run again
+    deadlock_retries: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -252,7 +272,23 @@ def _to_json(value: Any) -> str:
                       default=lambda obj: _clean_text(str(obj)))
 
 
-def _prepare(record: Mapping[str, Any]) -> tuple[tuple | None, str | None]:
+#: Deadlocked upsert transactions are run again this many times before the error propagates.
+DEADLOCK_RETRIES = 5
+#: Start of the message of a record quarantined for an oversized field (the run report counts them).
+OVERSIZED = "oversized field"
+
+
+def _oversized(name: str, value: str | None, limit: int) -> str | None:
+    """The quarantine reason when ``value`` is bigger than ``limit`` UTF-8 bytes."""
+    if value is None or len(value) * 4 <= limit:  # cheap: no str of this length can be over the limit
+        return None
+    size = len(value.encode("utf-8", "replace"))
+    if size <= limit:
+        return None
+    return f"{OVERSIZED}: {name} is {size:,} bytes, over the limit of {limit:,} (JOBINSIGHT_MAX_FIELD_BYTES)"
+
+
+def _prepare(record: Mapping[str, Any], limit: int = 1 << 20) -> tuple[tuple | None, str | None]:
     """The temp-table tuple for one record, or the reason it cannot be stored."""
     # NUL bytes and lone surrogates go first, so a key or title made only of them counts as missing.
     job_id, source, title = (_clean_text(v) if isinstance(v, str) else v
@@ -271,7 +307,11 @@ def _prepare(record: Mapping[str, Any]) -> tuple[tuple | None, str | None]:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             value = str(value)
-        texts.append(_clean_text(value))
+        value = _clean_text(value)
+        reason = _oversized(name, value, limit)
+        if reason:
+            return None, reason
+        texts.append(value)
     skills = record.get("skills")
     if skills is not None and not isinstance(skills, list):
         skills = [skills]
@@ -292,6 +332,10 @@ def _prepare(record: Mapping[str, Any]) -> tuple[tuple | None, str | None]:
         payload_json = _to_json(payload)
     except (TypeError, ValueError) as exc:
         return None, f"unserializable value: {exc}"
+    for name, value in (("skills", skills_json), ("payload", payload_json)):
+        reason = _oversized(name, value, limit)
+        if reason:
+            return None, reason
     kind = record.get("page_kind") or "listing"
     if kind not in _KIND_ORDER:
         return None, f"page_kind {str(kind)[:40]!r} is not one of {', '.join(_KIND_ORDER)}"
@@ -300,7 +344,11 @@ def _prepare(record: Mapping[str, Any]) -> tuple[tuple | None, str | None]:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
             value = str(value)
-        details.append(_clean_text(value))
+        value = _clean_text(value)
+        reason = _oversized(name, value, limit)
+        if reason:
+            return None, reason
+        details.append(value)
     locations = record.get("work_locations")
     detail_at = record.get("detail_scraped_at")
     if detail_at is not None and (not isinstance(detail_at, datetime) or detail_at.utcoffset() is None):
@@ -333,15 +381,20 @@ def card_hash(record: Mapping[str, Any]) -> str:
     return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: str | None = None) -> UpsertResult:
-    """Insert or update scraped records in one transaction; see module docstring."""
-    result = UpsertResult()
+def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: str | None = None,
+                    max_field_bytes: int | None = None) -> UpsertResult:
+    """Insert or update scraped records in one transaction; see module docstring.
+
+    ``max_field_bytes`` defaults to ``JOBINSIGHT_MAX_FIELD_BYTES``.
+    """
+    limit = max_field_bytes or get_settings().max_field_bytes
+    result = UpsertResult(max_field_bytes=limit)
     latest: dict[tuple[str, str], tuple] = {}
     bad: list[tuple[Mapping[str, Any], str]] = []
     for record in records:
         result.received += 1
         try:
-            row, reason = _prepare(record)
+            row, reason = _prepare(record, limit)
         except Exception as exc:  # a value whose str()/utcoffset() raises: keep the record, not the crash
             row, reason = None, f"unreadable record: {type(exc).__name__}: {exc}"[:500]
         if row is None:
@@ -351,10 +404,33 @@ def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: s
         if key in latest:
             result.duplicates_collapsed += 1
         latest[key] = row
-    rows = list(latest.values())
+    rows = [latest[key] for key in sorted(latest)]  # key order, like the upsert itself
+    for attempt in range(DEADLOCK_RETRIES + 1):
+        rejected: list[tuple[Mapping[str, Any], str]] = []
+        try:
+            _write(url, rows, bad, rejected, result, run_id, limit)
+            break
+        except psycopg2.errors.DeadlockDetected:
+            if attempt == DEADLOCK_RETRIES:
+                raise
+            result.deadlock_retries += 1
+            log.info("raw upsert deadlocked with a concurrent writer; running it again (attempt %s)", attempt + 2)
+            time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # apart, so the two do not meet again
+    bad = bad + rejected
+    result.quarantined = len(bad)
+    result.oversized = sum(1 for _, reason in bad if reason.startswith(OVERSIZED))
+    result.quarantine_reasons = sorted({reason for _, reason in bad})
+    if bad:
+        log.warning("quarantined %s scraped records: %s", len(bad), ", ".join(result.quarantine_reasons))
+    return result
+
+
+def _write(url: str, rows: list[tuple], bad: list, rejected: list, result: UpsertResult, run_id: str | None,
+           limit: int) -> None:
+    """One transaction: temp table, upsert, quarantine entries (``rejected`` gets the rows PostgreSQL refused)."""
     with transaction(url, application_name="jobinsight-upsert") as conn, conn.cursor() as cur:
         cur.execute(_CREATE_TEMP)
-        good_rows = _load_temp(cur, rows, bad)
+        good_rows = _load_temp(cur, rows, rejected)
         if good_rows:
             cur.execute(_SNAPSHOT)
             kinds = {row[16] for row in rows}
@@ -364,14 +440,10 @@ def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: s
             cur.execute(_COUNT)
             inserted, updated, unchanged = cur.fetchone()
             result.inserted, result.updated, result.unchanged = int(inserted), int(updated), int(unchanged)
-        if bad:
-            execute_values(cur, _QUARANTINE, [_quarantine_row(rec, reason, run_id) for rec, reason in bad],
+        entries = bad + rejected
+        if entries:
+            execute_values(cur, _QUARANTINE, [_quarantine_row(rec, reason, run_id, limit) for rec, reason in entries],
                            template="(%s, %s, %s, %s, %s, %s::jsonb)")
-    result.quarantined = len(bad)
-    result.quarantine_reasons = sorted({reason for _, reason in bad})
-    if bad:
-        log.warning("quarantined %s scraped records: %s", len(bad), ", ".join(result.quarantine_reasons))
-    return result
 
 
 def _load_temp(cur: psycopg2.extensions.cursor, rows: list[tuple], bad: list) -> int:
@@ -402,11 +474,29 @@ def _safe(value: Any) -> str | None:
     return None if value is None else str(_clean_text(str(value)))
 
 
-def _quarantine_row(rec: Mapping[str, Any], reason: str, run_id: str | None) -> tuple:
-    """One quarantine entry; never raises, so a bad record cannot take the batch down with it."""
+#: Characters of an oversized value the quarantine entry keeps, so a person sees what it was.
+PREVIEW_CHARS = 500
+
+
+def _clip(value: Any, limit: int) -> Any:
+    """``value`` with every string longer than ``limit`` characters replaced by a preview and its size."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:PREVIEW_CHARS]}… [{len(value):,} characters, cut for the quarantine record]"
+    if isinstance(value, Mapping):
+        return {k: _clip(v, limit) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clip(v, limit) for v in value]
+    return value
+
+
+def _quarantine_row(rec: Mapping[str, Any], reason: str, run_id: str | None, limit: int = 1 << 20) -> tuple:
+    """One quarantine entry; never raises, so a bad record cannot take the batch down with it.
+
+    Values over the field limit are cut to a preview: the entry must not carry the 33 MB it rejects.
+    """
     source, job_id = _printable(rec.get("source")), _printable(rec.get("job_id"))
     try:
-        record = _to_json(dict(rec))
+        record = _to_json(_clip(dict(rec), max(limit // 4, PREVIEW_CHARS)))
     except Exception as exc:  # a value whose str() raises, an int too long to print
         record = _to_json({"unreadable": type(exc).__name__, "keys": [_printable(k) for k in rec]})
     return ("scrape", source, job_id, run_id, _clean_text(reason), record)

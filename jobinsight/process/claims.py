@@ -63,3 +63,78 @@ def release_claim(url: str, claim_id: int) -> str:
                     (claim_id,))
         cur.execute("SHOW statement_timeout")
         return str(cur.fetchone()[0])
+
+
+def other_claim_owners(url: str, run_id: str) -> list[str]:
+    """Run ids (Prefect flow run ids) that hold unsaved claims, other than ``run_id``.
+
+    The caller asks the orchestrator which of them are dead and passes those to
+    :func:`release_claims_of_runs`; this package stays free of Prefect.
+    """
+    with transaction(url, application_name="jobinsight-claim") as conn, conn.cursor() as cur:
+        cur.execute("SELECT DISTINCT run_id FROM jobinsight_monitoring.batch_claims "
+                    "WHERE saved_at IS NULL AND run_id <> %s ORDER BY run_id", (run_id,))
+        return [str(row[0]) for row in cur.fetchall()]
+
+
+def release_claims_of_runs(url: str, run_ids: list[str]) -> int:
+    """Free the unsaved claims of runs known to be over (crashed, cancelled, …) at once, instead
+    of after their lease; returns how many rows they held.
+
+    Safe even if such a run came back: its save checks that it still holds its claim and rolls
+    back otherwise (``ClaimLostError``), so no row is saved twice.
+    """
+    if not run_ids:
+        return 0
+    with transaction(url, application_name="jobinsight-claim") as conn, conn.cursor() as cur:
+        cur.execute("DELETE FROM jobinsight_monitoring.batch_claims WHERE saved_at IS NULL AND run_id = ANY(%s) "
+                    "RETURNING n_rows", (list(run_ids),))
+        return sum(int(row[0]) for row in cur.fetchall())
+
+
+@dataclass(frozen=True)
+class RowsLeft:
+    """Eligible rows a run leaves behind, by why it did not take them."""
+
+    total: int = 0
+    #: inside an unexpired claim of another run (that run is processing them, or died unnoticed)
+    live_claims: int = 0
+    #: inside a claim whose lease ended, not yet taken over (the next claim frees it)
+    expired_claims: int = 0
+    #: in no claim: skipped by a limit (max_records, timeout) or changed/added while the run worked
+    unclaimed: int = 0
+    #: run ids holding the live claims
+    live_owners: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "live_owners": list(self.live_owners)}
+
+
+_ROWS_LEFT = """
+WITH eligible AS (
+    SELECT r.id FROM public.raw_jobs r
+     WHERE jobinsight_monitoring.raw_is_eligible(%(mode)s, r.is_processed, r.process_error, r.process_attempts,
+                                                 %(max_attempts)s)
+), held AS (
+    SELECT e.id, bool_or(c.claimed_until >= now()) AS live
+      FROM eligible e
+      JOIN jobinsight_monitoring.batch_claims c
+        ON c.saved_at IS NULL AND e.id BETWEEN c.lo_id AND c.hi_id AND c.run_id <> %(run_id)s
+     GROUP BY e.id
+)
+SELECT (SELECT count(*) FROM eligible),
+       (SELECT count(*) FROM held WHERE live),
+       (SELECT count(*) FROM held WHERE NOT live),
+       (SELECT coalesce(array_agg(DISTINCT c.run_id ORDER BY c.run_id), '{}')
+          FROM jobinsight_monitoring.batch_claims c
+         WHERE c.saved_at IS NULL AND c.claimed_until >= now() AND c.run_id <> %(run_id)s)
+"""
+
+
+def rows_left(url: str, *, mode: str, max_attempts: int, run_id: str) -> RowsLeft:
+    """The eligible rows still there when ``run_id`` finishes, and why it left them."""
+    with transaction(url, application_name="jobinsight-claim") as conn, conn.cursor() as cur:
+        cur.execute(_ROWS_LEFT, {"mode": mode, "max_attempts": max_attempts, "run_id": run_id})
+        total, live, expired, owners = cur.fetchone()
+    total, live, expired = int(total), int(live), int(expired)
+    return RowsLeft(total, live, expired, total - live - expired, tuple(owners or ()))

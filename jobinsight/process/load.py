@@ -3,6 +3,12 @@
 COPY … TO STDOUT as CSV, parsed by Arrow's multi-threaded CSV reader, is several times
 faster than fetching tuples through the driver. Arrow also keeps NULL (unquoted empty) and
 the empty string (quoted ``""``) apart, so "no salary" and "empty salary" stay different.
+
+One row can never stop the load: Arrow's reader splits the input into 16 MiB blocks and fails
+with ``ArrowInvalid`` on a value that straddles two of them (a 33 MB title written by another
+crawler, which the raw upsert's field limit never saw). Then the batch is parsed again with
+one block as big as the whole batch — no value can straddle it — single-threaded, which costs
+only on that rare batch.
 """
 
 from __future__ import annotations
@@ -75,13 +81,31 @@ def load_batch(url: str, claim: Claim) -> pd.DataFrame:
     return csv_to_frame(buffer.getvalue())
 
 
+#: Arrow's CSV block size for the fast, multi-threaded parse.
+BLOCK_SIZE = 16 << 20
+#: The largest block Arrow accepts (its block size is a 32-bit int).
+_MAX_BLOCK_SIZE = (1 << 31) - 1
+
+
 def csv_to_frame(data: bytes) -> pd.DataFrame:
     """Parse COPY CSV output (no header, columns as :data:`RAW_COLUMNS`)."""
     if not data:
         return pd.DataFrame({name: pd.Series(dtype="object") for name in RAW_COLUMNS})
-    table = pacsv.read_csv(
+    try:
+        table = _read_csv(data, BLOCK_SIZE)
+    except pa.ArrowInvalid:
+        # a value longer than a block straddles two of them: one block for the whole batch holds any value
+        table = _read_csv(data, min(len(data) + 1, _MAX_BLOCK_SIZE))
+    frame = table.to_pandas()
+    for name in _TIMESTAMPS:
+        frame[name] = pd.to_datetime(frame[name], unit="s", utc=True)
+    return frame
+
+
+def _read_csv(data: bytes, block_size: int) -> pa.Table:
+    return pacsv.read_csv(
         io.BytesIO(data),
-        read_options=pacsv.ReadOptions(column_names=RAW_COLUMNS, block_size=16 << 20),
+        read_options=pacsv.ReadOptions(column_names=RAW_COLUMNS, block_size=block_size),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             # Only COPY's NULL (an unquoted empty field) is null: Arrow's default list would also
@@ -90,7 +114,3 @@ def csv_to_frame(data: bytes) -> pd.DataFrame:
             true_values=["t"], false_values=["f"],
         ),
     )
-    frame = table.to_pandas()
-    for name in _TIMESTAMPS:
-        frame[name] = pd.to_datetime(frame[name], unit="s", utc=True)
-    return frame

@@ -11,7 +11,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from jobinsight.options import PhaseMetric, PipelineResult, PipelineStats
+from jobinsight.markdown import md_cell, md_text
+from jobinsight.options import (
+    COMPLETED,
+    COMPLETED_WITH_ROWS_LEFT,
+    FAILED,
+    PhaseMetric,
+    PipelineResult,
+    PipelineStats,
+)
+from jobinsight.process.claims import RowsLeft
 
 _RATE_KEYS = ("salary_parsed", "salary_unknown", "deadline_parsed", "deadline_unparsed", "locations_resolved",
               "skills_rows", "seniority_known", "family_known", "isco_filled", "country_known", "salary_suspect",
@@ -45,6 +54,9 @@ class ProcessTally:
     field_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_RATE_KEYS, 0))
     phases: list[PhaseMetric] = field(default_factory=list)
     stop_reason: str = "no eligible rows left"
+    #: rows freed from the claims of runs Prefect reported dead
+    reclaimed: int = 0
+    left: RowsLeft = field(default_factory=RowsLeft)
 
     def add_batch(self, loaded: int, transform_stats: dict[str, int], save: dict) -> None:
         """Fold one saved batch into the totals."""
@@ -86,16 +98,41 @@ class ProcessTally:
             "title_truncated": round(self.field_counts["title_truncated"] / rows, 4),
         }
 
+    def rows_left_message(self) -> str:
+        """Why eligible rows were left behind, in words (empty when none were)."""
+        left = self.left
+        if not left.total:
+            return ""
+        parts = []
+        if left.live_claims:
+            owners = ", ".join(left.live_owners[:3]) + (" …" if len(left.live_owners) > 3 else "")
+            parts.append(f"{left.live_claims:,} held by the live claim of run {owners} (still processing them, or "
+                         "dead without Prefect knowing: freed when Prefect reports it over or its lease ends)")
+        if left.expired_claims:
+            parts.append(f"{left.expired_claims:,} in expired claims not yet taken over (the next run takes them)")
+        if left.unclaimed:
+            why = (self.stop_reason if self.stop_reason != "no eligible rows left"
+                   else "changed or added while this run was processing")
+            parts.append(f"{left.unclaimed:,} not claimed: {why}")
+        return f"{left.total:,} eligible rows left: " + "; ".join(parts)
+
     def result(self, threshold: float) -> PipelineResult:
         """The run's ``PipelineResult``; success requires the integrity threshold to be met."""
         duration = time.perf_counter() - self.started
         ok = self.integrity_ratio >= threshold
+        stop = self.stop_reason
+        if self.left.total and stop == "no eligible rows left":
+            stop = "no eligible rows this run could claim"  # the rest is counted below, with the reason
         if ok and self.loaded == 0 and self.lost_claims == 0:
-            message = f"nothing to do: {self.stop_reason}"
+            message = f"nothing to do: {stop}"
         elif ok:
             message = (f"processed {self.marked:,} rows in {self.batches} batches "
-                       f"({self.quarantined:,} quarantined); stopped: {self.stop_reason}")
-        else:
+                       f"({self.quarantined:,} quarantined); stopped: {stop}")
+        if ok and self.reclaimed:
+            message += f"; took over {self.reclaimed:,} rows from the claims of dead runs"
+        if ok and self.left.total:  # never a bare "nothing to do" while rows wait in another run's claim
+            message += "; " + self.rows_left_message()
+        if not ok:
             missing = self.loaded - self.accounted
             message = (f"integrity check failed: {self.accounted:,} of {self.loaded:,} loaded rows were written "
                        f"or quarantined ({self.integrity_ratio:.2%} < {threshold:.2%}); {missing:,} missing "
@@ -115,6 +152,8 @@ class ProcessTally:
                 "deferred": self.deferred,
                 "resolved_quarantine": self.resolved,
                 "lost_claims": self.lost_claims,
+                "reclaimed_from_dead_runs": self.reclaimed,
+                "rows_left": self.left.to_dict(),
                 "integrity_ratio": round(self.integrity_ratio, 6),
                 "rows_per_second": round(self.marked / duration, 1) if duration > 0 and self.marked else None,
                 # Shares of zero rows mean nothing: left out when no row was staged.
@@ -122,8 +161,9 @@ class ProcessTally:
                 "field_counts": dict(self.field_counts),
             },
         )
+        outcome = FAILED if not ok else COMPLETED_WITH_ROWS_LEFT if self.left.total else COMPLETED
         return PipelineResult(success=ok, message=message, flow=self.flow, run_id=self.run_id, stats=stats,
-                              phases=list(self.phases))
+                              phases=list(self.phases), outcome=outcome, rows_left=self.left.total)
 
 
 def phase_totals(phases: list[PhaseMetric]) -> list[dict]:
@@ -151,16 +191,22 @@ def _figure(value: object, spec: str = "") -> str:
     return "n/a" if value is None else format(value, spec)
 
 
+def _headline(result: PipelineResult) -> str:
+    if not result.success:
+        return "FAILED"
+    return "completed with rows left" if result.outcome == COMPLETED_WITH_ROWS_LEFT else "succeeded"
+
+
 def summary_markdown(result: PipelineResult) -> str:
     """The markdown run summary published as an artifact; a run that did nothing says so in one line."""
     extra = result.stats.extra
-    title = f"# {result.flow} run {'succeeded' if result.success else 'FAILED'}"
+    title = f"# {md_text(result.flow)} run {_headline(result)}"
     if result.success and result.stats.total_records == 0:
-        return f"{title}: {result.message}"
+        return f"{title}: {md_text(result.message)}"
     lines = [
         title,
         "",
-        result.message,
+        md_text(result.message),
         "",
         "| figure | value |",
         "|---|---|",
@@ -169,6 +215,7 @@ def summary_markdown(result: PipelineResult) -> str:
         f"| quarantined | {result.stats.quarantined:,} |",
         f"| batches | {result.stats.batch_count} |",
         f"| duration (s) | {result.stats.duration_seconds} |",
+        f"| eligible rows left | {result.rows_left:,} |",
     ]
     # figures only some flows measure: shown when measured, never as "None"
     if extra.get("rows_per_second") is not None:
@@ -181,9 +228,10 @@ def summary_markdown(result: PipelineResult) -> str:
     if llm:
         for key in ("requests", "tokens", "cache_hits", "fallbacks", "rows_pending_llm", "quota_state"):
             if llm.get(key) is not None:
-                lines.append(f"| LLM {key.replace('_', ' ')} | {llm[key]} |")
+                lines.append(f"| LLM {key.replace('_', ' ')} | {md_cell(llm[key])} |")
     lines += ["", "| phase | calls | seconds | rows in | rows out | peak RSS MB |", "|---|---|---|---|---|---|"]
     for entry in phase_totals(result.phases):
-        lines.append(f"| {entry['phase']} | {entry['calls']} | {entry['seconds']:.2f} | {_figure(entry['rows_in'], ',')} | "
-                     f"{_figure(entry['rows_out'], ',')} | {_figure(entry['peak_rss_mb'], '.0f')} |")
+        lines.append(f"| {md_cell(entry['phase'])} | {entry['calls']} | {entry['seconds']:.2f} | "
+                     f"{_figure(entry['rows_in'], ',')} | {_figure(entry['rows_out'], ',')} | "
+                     f"{_figure(entry['peak_rss_mb'], '.0f')} |")
     return "\n".join(lines)

@@ -361,6 +361,7 @@ def _finish(
 ) -> CrawlOutcome:
     """Fill in the outcome's jobs and counters; ``ended`` is the stop reason when no page stopped it."""
     outcome.jobs = dedupe_jobs(collected)
+    outcome.duplicates_collapsed = len(collected) - len(outcome.jobs)
     outcome.jobs_found = len(outcome.jobs)
     outcome.retries = fetcher.stats.retries
     outcome.bytes = fetcher.stats.bytes

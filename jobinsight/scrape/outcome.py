@@ -43,6 +43,8 @@ class CrawlOutcome:
     jobs_found: int = 0
     #: Pages written to the archive during the crawl, and writes that failed.
     pages_archived: int = 0
+    #: sightings of a posting already seen in this crawl, folded into the later one (``jobs_found`` counts keys)
+    duplicates_collapsed: int = 0
     archive_errors: int = 0
     #: The first archive error, for the summary (e.g. "OSError: [Errno 28] No space left on device").
     archive_error: str | None = None
@@ -85,6 +87,7 @@ class CrawlOutcome:
             "retries": self.retries,
             "bytes": self.bytes,
             "jobs_found": self.jobs_found,
+            "duplicates_in_crawl": self.duplicates_collapsed,
             "problems": len(self.problems),
             "pages_archived": self.pages_archived,
             "archive_errors": self.archive_errors,

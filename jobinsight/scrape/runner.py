@@ -13,9 +13,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jobinsight.config import archive_root
 from jobinsight.db.raw_upsert import UpsertResult
+from jobinsight.errors import UserFacingError
 from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult, PipelineStats
 from jobinsight.scrape.archive import ArchiveWriter
 from jobinsight.scrape.crawl import Progress, crawl_listing, crawl_pages
@@ -37,21 +39,94 @@ class SourceTarget:
     settings: FetchSettings
     #: False for a source that re-reads saved pages (the archive): nothing new to archive.
     fetches_pages: bool = True
+    #: ``--urls`` files and how many of their lines were not URLs (reported, never shown)
+    skipped_lines: tuple[tuple[str, int], ...] = ()
 
 
-def read_url_arguments(values: list[str]) -> list[str]:
-    """``--urls`` values: URLs as they are, or files holding one URL per line (# comments)."""
+@dataclass(frozen=True)
+class UrlArguments:
+    """What ``--urls`` gave: the URLs, and how many lines of URL files were not URLs."""
+
+    urls: list[str]
+    #: ``(file, lines that are not http(s) URLs)``; the lines themselves are never kept or shown
+    skipped: list[tuple[str, int]]
+
+
+def _is_url(text: str) -> bool:
+    """An absolute http(s) URL with a host and no blanks (what the crawler can fetch)."""
+    if any(ch.isspace() for ch in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def read_url_arguments(values: list[str]) -> UrlArguments:
+    """``--urls`` values: URLs as they are, or files holding one URL per line (# comments).
+
+    A file is read as a URL list only: a line that is not an http(s) URL is counted and
+    dropped, never echoed (``--urls /etc/shadow`` must not put the file into logs, artifacts,
+    the run table or stdout). A value that is neither a URL nor a readable file is an error.
+    """
     urls: list[str] = []
+    skipped: list[tuple[str, int]] = []
     for value in values:
-        path = Path(value)
-        if not value.startswith(("http://", "https://")) and path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                line = line.strip()
-                if line and not line.startswith("#"):
-                    urls.append(line)
-        else:
+        if _is_url(value):
             urls.append(value)
-    return urls
+            continue
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise UserFacingError(
+                f"--urls {value!r} is neither an http(s) URL nor a file of URLs. Give job page or sitemap "
+                "URLs (https://…), or a text file with one URL per line."
+            )
+        try:
+            text = path.read_bytes().decode("utf-8", "replace")
+        except OSError as exc:
+            raise UserFacingError(
+                f"--urls file {value!r} cannot be read ({exc.strerror or type(exc).__name__}). "
+                "Give a readable text file with one URL per line."
+            ) from None
+        bad = 0
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if _is_url(line):
+                urls.append(line)
+            else:
+                bad += 1
+        if bad:
+            skipped.append((value, bad))
+            log.warning("--urls file %s: %s lines were not URLs and were skipped (not shown)", value, bad)
+    return UrlArguments(urls, skipped)
+
+
+def require_urls(values: list[str], source: str) -> UrlArguments:
+    """:func:`read_url_arguments`, failing with a one-paragraph error when no URL is left."""
+    return _with_urls(read_url_arguments(values), source)
+
+
+def _with_urls(given: UrlArguments, source: str) -> UrlArguments:
+    if not given.urls:
+        not_urls = sum(n for _, n in given.skipped)
+        raise UserFacingError(
+            f"source {source} needs job page or sitemap URLs (--urls)"
+            + (f"; the file(s) given hold {not_urls} lines that are not http(s) URLs (not shown)" if not_urls
+               else "") + ". Give https://… URLs or a text file with one URL per line."
+        )
+    return given
+
+
+def check_url_arguments(options: PipelineOptions) -> None:
+    """Read ``--urls`` as :func:`open_source` will, so a bad value fails before any flow starts."""
+    source = get_source(options.source)
+    if source.serve is None and source.crawl is None and source.pagination is None:
+        require_urls(options.urls, source.name)
+    elif options.urls:
+        read_url_arguments(options.urls)
 
 
 def fetch_settings_for(options: PipelineOptions, source: Source | None = None) -> FetchSettings:
@@ -68,29 +143,28 @@ def open_source(options: PipelineOptions) -> Iterator[SourceTarget]:
     """The crawl target of ``options.source`` (a registry entry); a served board lives for the block."""
     source = get_source(options.source)
     settings = fetch_settings_for(options, source)
-    urls = read_url_arguments(options.urls)
+    given = read_url_arguments(options.urls)
+    urls, skipped = given.urls, tuple(given.skipped)
     if source.serve is not None:
         # A board we serve ourselves on 127.0.0.1: loopback is allowed for it (and only for it).
         settings = settings.with_(allow_private_addresses=True)
         with source.serve(options) as listing_url:
-            yield SourceTarget(source.name, listing_url, urls, settings)
+            yield SourceTarget(source.name, listing_url, urls, settings, skipped_lines=skipped)
         return
     if source.crawl is not None:
         yield SourceTarget(source.name, None, [], settings, fetches_pages=False)
         return
     if source.pagination is None:
-        if not urls:
-            raise ValueError(f"source {source.name} needs urls: job page or sitemap URLs (--urls)")
-        yield SourceTarget(source.name, None, urls, settings)
+        yield SourceTarget(source.name, None, _with_urls(given, source.name).urls, settings, skipped_lines=skipped)
         return
     if urls and source.detail_parser is not None and options.base_url is None:
         # detail pages given by URL (``--source topcv --urls ...``): no listing this run
-        yield SourceTarget(source.name, None, urls, settings)
+        yield SourceTarget(source.name, None, urls, settings, skipped_lines=skipped)
         return
     base_url = options.base_url or source.start_url
     if base_url is None:
         raise ValueError(f"source {source.name} has no start URL: give its listing URL (--base-url)")
-    yield SourceTarget(source.name, base_url, urls, settings)
+    yield SourceTarget(source.name, base_url, urls, settings, skipped_lines=skipped)
 
 
 def crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | None = None) -> CrawlOutcome:
@@ -98,7 +172,16 @@ def crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | N
 
     Each fetched page is archived as soon as it is judged and its body released right after,
     so a crawl's memory is flat in the number of pages (bodies are never all held to the end).
+    Lines of ``--urls`` files that were not URLs are reported by count, never shown.
     """
+    outcome = _crawl(target, options, progress)
+    for path, lines in target.skipped_lines:
+        outcome.problems.append({"url": path, "verdict": "not_urls",
+                                 "reason": f"{lines} lines were not URLs and were skipped (not shown)"})
+    return outcome
+
+
+def _crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | None) -> CrawlOutcome:
     source = get_source(target.source)
     if source.crawl is not None:
         return source.crawl(options)
@@ -255,6 +338,9 @@ def scrape_result(
             f"{outcome.jobs_found} jobs from {outcome.pages_fetched} pages: {upsert.inserted} inserted, "
             f"{upsert.updated} updated, {upsert.unchanged} unchanged, {upsert.quarantined} quarantined"
         )
+        if upsert.oversized:
+            message += (f" ({upsert.oversized} with a field over the limit of {upsert.max_field_bytes:,} bytes, "
+                        "JOBINSIGHT_MAX_FIELD_BYTES)")
         if outcome.detail_counts:
             c = outcome.detail_counts
             message += (f"; {c.get('detail_pages_fetched', 0)} detail pages read"
@@ -295,7 +381,10 @@ def scrape_result(
             "inserted": upsert.inserted,
             "updated": upsert.updated,
             "unchanged": upsert.unchanged,
-            "duplicates_collapsed": upsert.duplicates_collapsed,
+            # the crawl folds a posting seen on two pages into one; the upsert folds keys equal after trimming
+            "duplicates_collapsed": outcome.duplicates_collapsed + upsert.duplicates_collapsed,
+            "oversized": upsert.oversized,
+            "max_field_bytes": upsert.max_field_bytes,
             "pages_archived": archived or outcome.pages_archived,
             "problem_pages": outcome.problems,
         },

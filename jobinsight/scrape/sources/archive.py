@@ -92,6 +92,7 @@ def replay_archive(
         if not keep_bodies:
             page.release_body()
     outcome.jobs = dedupe_jobs(collected)
+    outcome.duplicates_collapsed = len(collected) - len(outcome.jobs)
     outcome.jobs_found = len(outcome.jobs)
     outcome.stopped_reason = "done"
     outcome.duration_s = time.perf_counter() - started
