@@ -72,15 +72,16 @@ def load_batch(url: str, claim: Claim) -> pd.DataFrame:
             "next run. Lower --batch-size / ETL_BATCH_SIZE, or raise statement_timeout for this database "
             "(ALTER DATABASE ... SET statement_timeout = ...)."
         ) from None
-    return csv_to_frame(buffer.getvalue())
+    # getbuffer(): Arrow parses the bytes in place (getvalue() would copy the whole batch once more).
+    return csv_to_frame(buffer.getbuffer())
 
 
-def csv_to_frame(data: bytes) -> pd.DataFrame:
+def csv_to_frame(data: bytes | memoryview) -> pd.DataFrame:
     """Parse COPY CSV output (no header, columns as :data:`RAW_COLUMNS`)."""
-    if not data:
+    if not len(data):
         return pd.DataFrame({name: pd.Series(dtype="object") for name in RAW_COLUMNS})
     table = pacsv.read_csv(
-        io.BytesIO(data),
+        pa.BufferReader(pa.py_buffer(data)),
         read_options=pacsv.ReadOptions(column_names=RAW_COLUMNS, block_size=16 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
