@@ -24,24 +24,29 @@ _configured = threading.Lock()
 _done = False
 
 
-def _libc_malloc_trim():  # noqa: ANN202 - a ctypes function or None
+def _glibc():  # noqa: ANN202 - a ctypes library or None
     if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        libc.mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    except (OSError, AttributeError):  # not glibc (musl has neither malloc_trim nor these mallopt options)
         return None
-    trim.argtypes = [ctypes.c_size_t]
-    trim.restype = ctypes.c_int
-    return trim
+    return libc
 
 
-_MALLOC_TRIM = _libc_malloc_trim()
+_GLIBC = _glibc()
+_M_MMAP_THRESHOLD = -3
+#: Blocks from this size on get their own mapping, unmapped when freed. glibc otherwise raises
+#: this threshold up to 32 MB after the first large free, and the batch-sized numpy arrays and
+#: buffers that follow come from the heap, where freed memory stays resident.
+MMAP_THRESHOLD = 1 << 20
 
 
 def use_returning_allocator() -> None:
-    """Make jemalloc Arrow's default pool (where the wheel has it); idempotent.
+    """Make jemalloc Arrow's default pool (where the wheel has it), and give large glibc blocks
+    their own mappings; idempotent.
 
     Every Arrow buffer allocated afterwards (the loader's CSV parse, pandas' Arrow-backed string
     columns, the save step's CSV) comes from it.
@@ -56,10 +61,12 @@ def use_returning_allocator() -> None:
             # Freed pages go back at once instead of after jemalloc's decay time: a batch's buffers
             # are freed in bulk, and the next batch should not find them still resident.
             pa.jemalloc_set_decay_ms(0)
+        if _GLIBC is not None:
+            _GLIBC.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def release_free_memory() -> None:
     """Return memory freed by earlier batches to the OS (Arrow pool, then glibc's heaps)."""
     pa.default_memory_pool().release_unused()
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
+    if _GLIBC is not None:
+        _GLIBC.malloc_trim(0)
