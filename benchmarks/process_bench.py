@@ -8,7 +8,7 @@ It resolves the database like the CLI does, then works in a separate database
 data. Steps:
 
 1. generate N raw rows whose value shapes follow the real TopCV data (inside PostgreSQL, not timed);
-2. run the process flow over all of them, the way ``jobinsight process`` does (timed; memory sampled);
+2. run the process flow over all of them against a child Prefect server (timed; memory sampled);
 3. insert 1,000 new rows and run it again (the incremental case);
 4. the **floor**: the same staging rows COPYed into an UNLOGGED table of the staging shape (no
    index) plus the one UPDATE that marks the raw rows processed, one transaction — the least
@@ -158,7 +158,7 @@ class MemorySampler:
 
 @contextlib.contextmanager
 def _prefect_api() -> Iterator[int | None]:
-    """Like the CLI: a temporary Prefect server in a child process unless PREFECT_API_URL is set.
+    """A temporary Prefect server in a child process unless PREFECT_API_URL is set.
 
     Yields the server's pid (None when the API is configured, or on code older than
     ``jobinsight.prefect_api``, where Prefect starts it from inside the flow call).

@@ -168,14 +168,6 @@ def _check_database() -> None:
 
 
 def _run_with_progress(as_json: bool, fn):  # noqa: ANN001, ANN202 - thin wrapper
-    """Run ``fn`` against a Prefect API (a temporary server in a child process when none is configured)."""
-    from jobinsight.prefect_api import prefect_api
-
-    with prefect_api():
-        return _run_with_bar(as_json, fn)
-
-
-def _run_with_bar(as_json: bool, fn):  # noqa: ANN001, ANN202 - thin wrapper
     """Run ``fn`` with a progress bar on stderr (none under --json)."""
     from jobinsight import progress
 

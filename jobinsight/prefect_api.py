@@ -10,8 +10,11 @@ line: uvicorn running ``prefect.server.api.server:create_app`` in ephemeral mode
 outside and points the client at it, so only the child pays for the server.
 
 Behaviour is otherwise Prefect's: same server, same database under ``PREFECT_HOME``, stopped
-when the command ends. When ``PREFECT_API_URL`` is set (a real server, or the tests' harness)
-nothing is started.
+when the block ends. When ``PREFECT_API_URL`` is set (a real server, the CLI's local server of
+``jobinsight.prefect_server``, or the tests' harness) nothing is started. The CLI keeps its
+persistent local server (which also keeps the server's code out of the pipeline process);
+``benchmarks/process_bench.py`` uses this module so that the server it measures is its own child
+and gone afterwards.
 """
 
 from __future__ import annotations
