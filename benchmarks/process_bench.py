@@ -1,23 +1,39 @@
-"""Benchmark of the process flow: rows/s end to end, peak RSS, per-phase seconds.
+"""Benchmark of the process flow: rows/s, where the memory goes, and the database's floor.
 
-    python benchmarks/process_bench.py --rows 1000000 [--json] [--batch-size N] [--database-url URL] [--keep]
+    python benchmarks/process_bench.py --rows 1000000 [--json] [--batch-size N] [--max-workers N]
+                                       [--database-url URL] [--keep]
 
 It resolves the database like the CLI does, then works in a separate database
 ``<name>_bench`` on that server (dropped afterwards unless --keep), so it never touches real
-data. Steps: generate N raw rows whose value shapes follow the real TopCV data (inside
-PostgreSQL, not timed), run the process flow over all of them (timed), then insert 1,000 new
-rows and run it again (the incremental case). Peak RSS is sampled from this process, which
-is the one running the pipeline (Prefect's temporary API server runs in a subprocess).
+data. Steps:
+
+1. generate N raw rows whose value shapes follow the real TopCV data (inside PostgreSQL, not timed);
+2. run the process flow over all of them against a child Prefect server (timed; memory sampled);
+3. insert 1,000 new rows and run it again (the incremental case);
+4. the **floor**: the same staging rows COPYed into an UNLOGGED table of the staging shape (no
+   index) plus the one UPDATE that marks the raw rows processed, one transaction — the least
+   database work any implementation must do. Our flow time is printed as a multiple of it.
+
+Memory: RSS is sampled every 20 ms for the pipeline process (this one) and for its process
+tree (plus the temporary Prefect API server it started, if any; PostgreSQL is not counted).
+The tree figure is a sum of RSS, so shared library pages are counted once per process.
+Reported: the baseline after imports, the peak while Prefect starts the flow run, and the
+peak while each phase runs (a sample counts for every phase running at that moment; saves
+overlap the next batch's loading and processing).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,40 +43,177 @@ os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 import psutil  # noqa: E402
 from psycopg2 import sql  # noqa: E402
 
+import jobinsight.metrics as metrics  # noqa: E402
 from jobinsight.config import apply_prefect_defaults  # noqa: E402
 from jobinsight.db.admin import admin_execute, with_database  # noqa: E402
+from jobinsight.db.connect import connect  # noqa: E402
 from jobinsight.db.migrate import apply_migrations  # noqa: E402
 from jobinsight.db.resolve import resolve_database  # noqa: E402
 from jobinsight.process.tally import phase_totals  # noqa: E402
 from jobinsight.synthetic import generate_raw_rows  # noqa: E402
 
+_MB = 1_048_576
 
-class PeakRss:
-    """Samples this process's RSS every 20 ms; ``peak_mb`` is the maximum seen."""
+
+class _ActivePhases:
+    """Which phases are running right now (phases run in the flow's thread and in save threads)."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def enter(self, phase: str) -> None:
+        with self._lock:
+            self._counts[phase] += 1
+
+    def leave(self, phase: str) -> None:
+        with self._lock:
+            self._counts[phase] -= 1
+
+    def now(self) -> list[str]:
+        with self._lock:
+            return [p for p, c in self._counts.items() if c > 0]
+
+
+ACTIVE = _ActivePhases()
+_measure = metrics.measure
+
+
+@contextlib.contextmanager
+def _tracked_measure(phase: str, batch_no: int | None = None) -> Iterator[metrics.PhaseTimer]:
+    ACTIVE.enter(phase)
+    try:
+        with _measure(phase, batch_no) as timer:
+            yield timer
+    finally:
+        ACTIVE.leave(phase)
+
+
+# Installed before the flow modules import ``measure``, so the sampler knows which phase runs.
+metrics.measure = _tracked_measure
+
+
+class MemorySampler:
+    """Samples RSS of this process and of its tree every 20 ms; peaks overall, per label and phase."""
+
+    def __init__(self, interval_s: float = 0.02) -> None:
         self._proc = psutil.Process()
-        self.peak_mb = 0.0
+        self._interval = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self.label = "outside"
+        self.peak: dict[str, float] = {"process": 0.0, "tree": 0.0}
+        self.by_label: dict[str, dict[str, float]] = {}
+        self.extra_pids: set[int] = set()
+
+    def _tree_rss(self, own: int) -> int:
+        total = own
+        seen = {self._proc.pid}
+        procs = self._proc.children(recursive=True)
+        for pid in self.extra_pids:
+            with contextlib.suppress(psutil.Error):
+                procs.append(psutil.Process(pid))
+        for child in procs:
+            if child.pid in seen:
+                continue
+            seen.add(child.pid)
+            with contextlib.suppress(psutil.Error):
+                if child.name().startswith("postgres"):
+                    continue  # the database is not the pipeline
+                total += child.memory_info().rss
+        return total
+
+    def sample(self) -> None:
+        own = self._proc.memory_info().rss
+        tree = self._tree_rss(own) / _MB
+        own /= _MB
+        self.peak["process"] = max(self.peak["process"], own)
+        self.peak["tree"] = max(self.peak["tree"], tree)
+        for label in ACTIVE.now() or [self.label]:
+            entry = self.by_label.setdefault(label, {"process": 0.0, "tree": 0.0})
+            entry["process"] = max(entry["process"], own)
+            entry["tree"] = max(entry["tree"], tree)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, self._proc.memory_info().rss / 1_048_576)
-            self._stop.wait(0.02)
+            with contextlib.suppress(psutil.Error):
+                self.sample()
+            self._stop.wait(self._interval)
 
-    def __enter__(self) -> PeakRss:
-        self.peak_mb = self._proc.memory_info().rss / 1_048_576
+    def __enter__(self) -> MemorySampler:
+        self.sample()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self.sample()
+
+    def report(self) -> dict:
+        rounded = {k: {m: round(v, 1) for m, v in d.items()} for k, d in self.by_label.items()}
+        return {"peak_rss_mb": round(self.peak["process"], 1), "peak_tree_rss_mb": round(self.peak["tree"], 1),
+                "by_phase": rounded}
 
 
+@contextlib.contextmanager
+def _prefect_api() -> Iterator[int | None]:
+    """A temporary Prefect server in a child process unless PREFECT_API_URL is set.
+
+    Yields the server's pid (None when the API is configured, or on code older than
+    ``jobinsight.prefect_api``, where Prefect starts it from inside the flow call).
+    """
+    try:
+        from jobinsight.prefect_api import prefect_api
+    except ImportError:
+        yield None
+        return
+    with prefect_api() as server:
+        yield server.pid if server is not None else None
 
 
+def measure_floor(url: str, max_raw_id: int) -> dict:
+    """COPY the staging rows of raw ids <= max_raw_id into an UNLOGGED table of the staging shape and
+    mark those raw rows processed: one transaction, timed (the data is read out first, not timed)."""
+    conn = connect(url, application_name="jobinsight-bench-floor")
+    try:
+        with tempfile.TemporaryFile() as spool:
+            with conn, conn.cursor() as cur:
+                cur.execute("SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
+                            "FROM information_schema.columns "
+                            "WHERE table_schema = 'jobinsight_staging' AND table_name = 'staging_jobs_data'")
+                columns = sql.SQL(cur.fetchone()[0])  # names from the catalog, quoted by the server
+                cur.copy_expert(sql.SQL("COPY (SELECT {} FROM jobinsight_staging.staging_jobs_data WHERE raw_id <= {}) "
+                                        "TO STDOUT").format(columns, sql.Literal(max_raw_id)).as_string(conn), spool)
+                cur.execute("DROP TABLE IF EXISTS public.bench_floor")
+                cur.execute("CREATE UNLOGGED TABLE public.bench_floor "
+                            "(LIKE jobinsight_staging.staging_jobs_data INCLUDING DEFAULTS)")
+            spool.seek(0)
+            started = time.perf_counter()
+            with conn, conn.cursor() as cur:
+                cur.copy_expert("COPY public.bench_floor FROM STDIN", spool)
+                copied = cur.rowcount
+                copy_s = time.perf_counter() - started
+                cur.execute("UPDATE public.raw_jobs SET is_processed = true, process_date = now(), "
+                            "process_error = NULL WHERE id <= %s", (max_raw_id,))
+                updated = cur.rowcount
+            seconds = time.perf_counter() - started
+        with conn, conn.cursor() as cur:
+            cur.execute("DROP TABLE public.bench_floor")
+    finally:
+        conn.close()
+    return {"rows": copied, "raw_rows_updated": updated, "seconds": round(seconds, 3),
+            "copy_seconds": round(copy_s, 3), "rows_per_s": round(copied / seconds, 1) if seconds else None}
+
+
+def _max_raw_id(url: str) -> int:
+    conn = connect(url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("SELECT coalesce(max(id), 0) FROM public.raw_jobs")
+            return int(cur.fetchone()[0])
+    finally:
+        conn.close()
 
 
 def main() -> int:
@@ -81,15 +234,18 @@ def main() -> int:
     bench_url = with_database(target.url, bench_name)
     os.environ["JOBINSIGHT_DATABASE_URL"] = bench_url
     log = (lambda *a: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
+    load_before = os.getloadavg()
     try:
         apply_migrations(bench_url)
         t0 = time.perf_counter()
         generate_raw_rows(bench_url, args.rows)
         log(f"generated {args.rows:,} raw rows in {time.perf_counter() - t0:.1f} s")
+        max_id = _max_raw_id(bench_url)
 
         from jobinsight.flows.process import process_flow
         from jobinsight.options import PipelineOptions
 
+        baseline_mb = psutil.Process().memory_info().rss / _MB  # after every import the run needs
         overrides: dict = {"pipeline_mode": "processOnly"}
         if args.batch_size:
             overrides["batch_size"] = args.batch_size
@@ -97,18 +253,27 @@ def main() -> int:
             overrides["max_workers"] = args.max_workers
         options = PipelineOptions(**overrides)
 
-        with PeakRss() as rss:
-            wall0 = time.perf_counter()
-            result = process_flow(options)
-            wall = time.perf_counter() - wall0
+        with MemorySampler() as memory:
+            memory.label = "prefect api start"
+            with _prefect_api() as server_pid:
+                if server_pid is not None:
+                    memory.extra_pids.add(server_pid)
+                memory.label = "flow start and finish (no phase running)"
+                wall0 = time.perf_counter()
+                result = process_flow(options)
+                wall = time.perf_counter() - wall0
+                memory.label = "incremental run"
+                generate_raw_rows(bench_url, 1_000, start=args.rows + 1, seed=7)
+                inc_wall0 = time.perf_counter()
+                incremental = process_flow(options)
+                inc_wall = time.perf_counter() - inc_wall0
+                memory.label = "after"
         log(result.message)
-
-        generate_raw_rows(bench_url, 1_000, start=args.rows + 1, seed=7)
-        inc_wall0 = time.perf_counter()
-        incremental = process_flow(options)
-        inc_wall = time.perf_counter() - inc_wall0
+        log("measuring the floor (COPY into an unlogged table + raw flag update)")
+        floor = measure_floor(bench_url, max_id)
 
         flow_seconds = result.stats.duration_seconds
+        mem = memory.report()
         doc = {
             "rows": result.stats.processed_records,
             "rows_requested": args.rows,
@@ -117,7 +282,11 @@ def main() -> int:
             "flow_seconds": flow_seconds,
             "wall_seconds": round(wall, 3),
             "rows_per_s": round(result.stats.processed_records / flow_seconds, 1) if flow_seconds else None,
-            "peak_rss_mb": round(rss.peak_mb, 1),
+            "peak_rss_mb": mem["peak_rss_mb"],
+            "peak_tree_rss_mb": mem["peak_tree_rss_mb"],
+            "memory": {"baseline_after_imports_mb": round(baseline_mb, 1), "by_phase": mem["by_phase"]},
+            "floor": floor,
+            "floor_multiple": round(flow_seconds / floor["seconds"], 2) if floor["seconds"] else None,
             "quarantined": result.stats.quarantined,
             "batches": result.stats.batch_count,
             "phases": {t["phase"]: round(t["seconds"], 3) for t in phase_totals(result.phases)},
@@ -130,6 +299,8 @@ def main() -> int:
             },
             "database": target.masked_url.rsplit("/", 1)[0] + "/" + bench_name,
             "server": target.kind,
+            "load_average": {"before": [round(x, 2) for x in load_before],
+                             "after": [round(x, 2) for x in os.getloadavg()]},
         }
     finally:
         if not args.keep:
@@ -138,9 +309,15 @@ def main() -> int:
     if args.json:
         print(json.dumps(doc, indent=2, default=str))
     else:
-        print(f"rows            {doc['rows']:,}")
+        print(f"rows            {doc['rows']:,}  ({doc['server']} server, load average {doc['load_average']['before'][0]})")
         print(f"rows/s          {doc['rows_per_s']:,} (flow time {doc['flow_seconds']} s, wall {doc['wall_seconds']} s)")
-        print(f"peak RSS        {doc['peak_rss_mb']} MB")
+        print(f"floor           {floor['seconds']} s ({floor['rows_per_s']:,} rows/s: COPY into an unlogged table "
+              f"+ raw flag update); our flow time = {doc['floor_multiple']} x floor")
+        print(f"peak RSS        {doc['peak_rss_mb']} MB pipeline process, {doc['peak_tree_rss_mb']} MB tree "
+              "(+ temporary Prefect server)")
+        print(f"  baseline after imports {doc['memory']['baseline_after_imports_mb']} MB; peaks while:")
+        for label, peaks in doc["memory"]["by_phase"].items():
+            print(f"  {label:<42} {peaks['process']:7.1f} MB  (tree {peaks['tree']:.1f} MB)")
         print(f"batches         {doc['batches']} x {doc['batch_size']:,}")
         for phase, seconds in doc["phases"].items():
             print(f"  {phase:<20} {seconds:8.2f} s")

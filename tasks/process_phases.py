@@ -32,7 +32,8 @@ from jobinsight.metrics import measure
 from jobinsight.options import PhaseMetric
 from jobinsight.process.claims import Claim, claim_batch, other_claim_owners, release_claims_of_runs
 from jobinsight.process.load import load_batch
-from jobinsight.process.save import SaveResult, save_batch
+from jobinsight.process.memory import release_free_memory, use_returning_allocator
+from jobinsight.process.save import SaveResult, StagingRows, save_batch
 from jobinsight.settings import get_settings
 from jobinsight.tasks.claim_owners import dead_flow_runs
 from jobinsight.tasks.retry_policy import BACKOFF, RETRIES, retry_on_transient
@@ -61,6 +62,16 @@ class PhaseOutput:
 
     value: object
     metric: PhaseMetric
+
+
+@dataclass
+class ProcessedBatch:
+    """Phase 4's output as phase 5 takes it: staging rows already encoded for COPY, so a batch that
+    waits for its save holds only that payload, not its frames (see ``StagingRows``)."""
+
+    staging: StagingRows
+    quarantined: pd.DataFrame
+    stats: dict
 
 
 @task(name="phase-1-schema-setup", retries=RETRIES, retry_delay_seconds=BACKOFF,
@@ -97,6 +108,8 @@ def claim_next_batch(db_url: str, run_id: str, mode: str, after_id: int, limit: 
       retry_condition_fn=retry_on_transient, cache_policy=NO_CACHE)
 def load_claimed_rows(db_url: str, claim: Claim, batch_no: int) -> PhaseOutput:
     """COPY the claimed rows into a DataFrame."""
+    use_returning_allocator()
+    release_free_memory()  # what earlier batches freed goes back to the OS before this one is read
     with measure("data_loading", batch_no) as timer:
         frame = load_batch(db_url, claim)
         timer.rows_in = claim.n_rows
@@ -119,12 +132,13 @@ def transform_rows(frame: pd.DataFrame, usd_rate: float, batch_no: int, db_url: 
                                            max_workers=max_workers, run_state=llm,
                                            time_budget_s=llm_time_budget_s)
             timer.extra["llm"] = report.to_dict()
-    return PhaseOutput(outcome, timer.metric)
+        processed = ProcessedBatch(StagingRows.encode(outcome.staging), outcome.quarantined, outcome.stats)
+    return PhaseOutput(processed, timer.metric)
 
 
 @task(name="phase-5-data-saving", retries=RETRIES, retry_delay_seconds=BACKOFF,
       retry_condition_fn=retry_on_transient, cache_policy=NO_CACHE)
-def save_rows(db_url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.DataFrame,
+def save_rows(db_url: str, claim: Claim, staging: StagingRows | pd.DataFrame, quarantined: pd.DataFrame,
               run_id: str, batch_no: int) -> PhaseOutput:
     """Upsert staging, mark raw rows processed, quarantine bad rows: one transaction."""
     with measure("data_saving", batch_no) as timer:

@@ -10,7 +10,6 @@ whole batch rolls back, so no row is ever saved twice.
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import asdict, dataclass
 
@@ -67,13 +66,43 @@ class SaveResult:
 
 def frame_to_csv(frame: pd.DataFrame) -> bytes:
     """The derived columns as CSV for COPY (NULL = unquoted empty, '' = quoted)."""
-    data = frame[DERIVED_COLUMNS].copy()
+    return _encode_csv(frame).to_pybytes()
+
+
+def _encode_csv(frame: pd.DataFrame) -> pa.Buffer:
+    # No .copy(): with pandas' copy-on-write, replacing the timestamp columns leaves ``frame`` as it was.
+    data = frame[DERIVED_COLUMNS]
     for name in _TIMESTAMP_COLUMNS:
         data[name] = pd.to_datetime(data[name], utc=True).astype("datetime64[us, UTC]")
     table = pa.Table.from_pandas(data, preserve_index=False)
-    buffer = io.BytesIO()
-    pacsv.write_csv(table, buffer, write_options=pacsv.WriteOptions(include_header=False))
-    return buffer.getvalue()
+    del data
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, write_options=pacsv.WriteOptions(include_header=False))
+    return sink.getvalue()  # the stream's own buffer, not a copy
+
+
+@dataclass(frozen=True)
+class StagingRows:
+    """A batch's staging rows as the save needs them: the COPY payload and the sorted raw ids.
+
+    Why: a batch waits for its save while the next ones are loaded and transformed (up to
+    ``max_workers`` saves in flight). Encoded, it holds only its CSV (~15 MB per 40,000 rows)
+    instead of the staging frame and the raw columns it shares with the loaded frame (~32 MB+).
+    """
+
+    csv: pa.Buffer
+    raw_ids: np.ndarray
+    count: int
+
+    @classmethod
+    def encode(cls, staging: pd.DataFrame) -> StagingRows:
+        """Encode a transformer's staging frame (see :data:`DERIVED_COLUMNS`)."""
+        if not len(staging):
+            return cls(pa.py_buffer(b""), np.zeros(0, dtype=np.int64), 0)
+        return cls(_encode_csv(staging), np.unique(staging["raw_id"].to_numpy(dtype=np.int64)), len(staging))
+
+    def __len__(self) -> int:
+        return self.count
 
 
 def _column_list(names: list[str]) -> sql.Composable:
@@ -148,9 +177,11 @@ _MARK_SAVED = """
 """
 
 
-def save_batch(url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.DataFrame, run_id: str) -> SaveResult:
-    """Write one processed batch atomically (see module docstring)."""
-    payload = frame_to_csv(staging) if len(staging) else b""
+def save_batch(url: str, claim: Claim, staging: pd.DataFrame | StagingRows, quarantined: pd.DataFrame,
+               run_id: str) -> SaveResult:
+    """Write one processed batch atomically (see module docstring); ``staging`` as a frame or encoded."""
+    rows = staging if isinstance(staging, StagingRows) else StagingRows.encode(staging)
+    del staging
     conn = connect(url, application_name="jobinsight-save")
     try:
         with conn, conn.cursor() as cur:
@@ -159,13 +190,12 @@ def save_batch(url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.Da
                 return previous
             cur.execute(_CREATE_TEMP.format(derived=_TEMP_COLUMNS))
             staged = marked = resolved = quarantined_rows = splits = 0
-            if payload:
+            if rows.count:
                 cur.copy_expert(
                     sql.SQL("COPY jobinsight_batch_stage FROM STDIN WITH (FORMAT csv)").as_string(conn),
-                    io.BytesIO(payload),
+                    pa.BufferReader(rows.csv),
                 )
-                staged_ids = np.unique(staging["raw_id"].to_numpy(dtype=np.int64))
-                marked, splits = _mark_and_upsert(cur, claim, run_id, staged_ids)
+                marked, splits = _mark_and_upsert(cur, claim, run_id, rows.raw_ids)
                 staged = marked
                 cur.execute(_RESOLVE)
                 resolved = cur.rowcount
@@ -178,7 +208,7 @@ def save_batch(url: str, claim: Claim, staging: pd.DataFrame, quarantined: pd.Da
                 cur.execute(_QUARANTINE_RAW)
                 quarantined_rows = cur.rowcount
                 cur.execute(_QUARANTINE_LOG, (run_id,))
-            result = SaveResult(staged, marked, len(staging) - marked, quarantined_rows, resolved, splits=splits)
+            result = SaveResult(staged, marked, rows.count - marked, quarantined_rows, resolved, splits=splits)
             cur.execute(_MARK_SAVED, (json.dumps(result.to_dict()), claim.claim_id, run_id))
             if cur.rowcount != 1:
                 raise ClaimLostError(
