@@ -48,7 +48,7 @@ from jobinsight.scrape.addresses import AddressGuard
 from jobinsight.scrape.aio import run_sync
 from jobinsight.scrape.block_detect import block_kind
 from jobinsight.scrape.text import Decoded, decode_html
-from jobinsight.scrape.urls import host_of
+from jobinsight.scrape.urls import Routes, host_of, is_origin, route_url, unroute_url
 from jobinsight.settings import DEFAULT_USER_AGENT, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -110,8 +110,16 @@ class FetchSettings:
     challenge_wait_seconds: float = 15.0
     user_agent: str = DEFAULT_USER_AGENT
     accept_language: str = "vi-VN,vi;q=0.9,en;q=0.8"
+    #: ``((public origin, serving origin), ...)``: requests for a public origin go to the serving
+    #: one, pages keep the public URL (see ``urls.route_url``). Set by a source that serves its
+    #: own board (the demo); empty for real boards.
+    routes: Routes = ()
 
     def __post_init__(self) -> None:
+        for pair in self.routes:
+            if len(pair) != 2 or not all(isinstance(o, str) and is_origin(o) for o in pair):
+                raise ValueError(f"routes must be (public origin, serving origin) pairs like "
+                                 f"('https://board.example', 'http://127.0.0.1:8080'), got {pair!r}")
         for name in ("concurrency", "per_host_concurrency", "max_body_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
@@ -381,6 +389,7 @@ class Fetcher:
     async def _target_problem(self, url: str) -> tuple[str, str] | None:
         """``(limit, message)`` when ``url`` may not be requested at all: a scheme other than
         http/https, or an address the guard refuses (private, loopback, link-local, metadata)."""
+        url = route_url(url, self.settings.routes)  # a routed public name: check where it really goes
         try:
             parts = urlsplit(url)
         except ValueError as exc:
@@ -489,13 +498,13 @@ class Fetcher:
             async with self._host_sem(host):
                 await self._pace(host)
                 self.stats.requests += 1
-                async with self._client.stream("GET", current) as response:
+                async with self._client.stream("GET", route_url(current, self.settings.routes)) as response:
                     self._answered(host)
                     status = response.status_code
                     self.stats.statuses[str(status)] = self.stats.statuses.get(str(status), 0) + 1
                     location = response.headers.get("location")
                     if response.is_redirect and location:
-                        current = urljoin(current, location.strip())
+                        current = unroute_url(urljoin(current, location.strip()), self.settings.routes)
                         continue
                     body = await self._read_body(response)
                     self.stats.bytes += len(body)
@@ -589,7 +598,7 @@ class Fetcher:
             self.stats.browser_pages += 1
             try:
                 async with asyncio.timeout(budget):
-                    result = await self._browser.fetch(url)
+                    result = await self._browser.fetch(route_url(url, s.routes))
                 self._answered(host)
             except TimeoutError:
                 page = self._failed(url, started, f"browser: deadline of {budget:g}s exceeded",
@@ -613,7 +622,7 @@ class Fetcher:
             self.stats.statuses[str(status)] = self.stats.statuses.get(str(status), 0) + 1
         self.stats.bytes += len(body)
         return FetchedPage(
-            url=url, final_url=result.final_url, status=status, body=body,
+            url=url, final_url=unroute_url(result.final_url, s.routes), status=status, body=body,
             elapsed_s=time.perf_counter() - started, attempts=1, retries=0, error=error,
             fetched_at=datetime.now(UTC), content_type="text/html; charset=utf-8", via="browser",
             tried=result.notes, limit=limit,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from jobinsight.scrape.records import RawJob
 from jobinsight.scrape.sources import jsonld, topcv, topcv_detail
+from jobinsight.scrape.sources.demo import CANONICAL_BASE as DEMO_BASE
 from jobinsight.scrape.urls import with_query
 
 if TYPE_CHECKING:
@@ -100,8 +101,12 @@ class Source:
     ``pagination`` decides the crawl: :class:`PageNumbers` / :class:`NextLink` crawl a listing
     from ``start_url`` (``--base-url`` overrides it); ``None`` fetches the URLs given in
     ``--urls`` one page each, expanding sitemaps. ``serve`` (the demo) starts a local board for
-    the run and yields its listing URL; ``crawl`` replaces fetching altogether (the archive
-    replays saved pages). ``detail_parser`` reads a job's own page where a board has one.
+    the run and yields the origin serving it (``http://127.0.0.1:<port>``): the crawl still
+    uses ``start_url``'s public name for every URL it records, and only the fetcher sends that
+    origin's requests to the serving one (``FetchSettings.routes``), so job URLs are the same
+    on every run and detail pages are followed on the listing's own (public) host.
+    ``crawl`` replaces fetching altogether (the archive replays saved pages).
+    ``detail_parser`` reads a job's own page where a board has one.
     """
 
     name: str
@@ -203,10 +208,10 @@ def parser_name(parser: str | ParserFn) -> str:
 
 
 def _serve_demo(options: PipelineOptions) -> AbstractContextManager[str]:
-    """A local TopCV-like board on 127.0.0.1 for the run; yields its listing URL.
+    """A local TopCV-like board on 127.0.0.1 for the run; yields the origin serving it.
 
-    Its cards link to the board's canonical name (demo.jobinsight.invalid), not to this run's
-    loopback port, so demo jobs keep their URLs and a second run finds them unchanged.
+    The board names itself demo.jobinsight.invalid on every page (cards, detail pages), not
+    this run's loopback port, so demo jobs keep their URLs and a second run finds them unchanged.
     """
     from jobinsight.scrape.sources.demo import CANONICAL_BASE
     from jobinsight.scrape.sources.demo_board import DemoBoard
@@ -215,7 +220,7 @@ def _serve_demo(options: PipelineOptions) -> AbstractContextManager[str]:
     def serving() -> Iterator[str]:
         with DemoBoard(pages=options.demo_pages, per_page=options.demo_per_page,
                        canonical_base=CANONICAL_BASE, challenge=options.demo_challenge) as board:
-            yield board.listing_url
+            yield board.base_url
 
     return serving()
 
@@ -254,6 +259,7 @@ register(Source(
     name="demo",
     parser=topcv.parse_listing,
     description="a local TopCV-like demo board on 127.0.0.1 (offline)",
+    start_url=f"{DEMO_BASE}/viec-lam-it",  # its public name; served on loopback (``_serve_demo``)
     pagination=PageNumbers(topcv.listing_url),
     politeness=Politeness(delay_seconds=0.0),  # our own loopback server: no need to wait
     detail_parser=topcv_detail.parse_detail,

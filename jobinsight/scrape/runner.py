@@ -25,6 +25,7 @@ from jobinsight.scrape.details import DetailCrawl, crawl_details, merge_into, pl
 from jobinsight.scrape.fetcher import FetchSettings
 from jobinsight.scrape.outcome import CrawlOutcome
 from jobinsight.scrape.registry import Politeness, Source, get_source, parser_name
+from jobinsight.scrape.urls import host_of
 
 log = logging.getLogger("jobinsight.scrape")
 
@@ -146,10 +147,15 @@ def open_source(options: PipelineOptions) -> Iterator[SourceTarget]:
     given = read_url_arguments(options.urls)
     urls, skipped = given.urls, tuple(given.skipped)
     if source.serve is not None:
-        # A board we serve ourselves on 127.0.0.1: loopback is allowed for it (and only for it).
+        if source.start_url is None:
+            raise ValueError(f"source {source.name} serves its own board but declares no start_url "
+                             "(its public listing URL): add one to its registry entry")
+        # A board we serve ourselves on 127.0.0.1: loopback is allowed for it (the browser loads
+        # its pages from there), and requests for its public name go to this run's server.
         settings = settings.with_(allow_private_addresses=True)
-        with source.serve(options) as listing_url:
-            yield SourceTarget(source.name, listing_url, urls, settings, skipped_lines=skipped)
+        with source.serve(options) as serving_origin:
+            routed = settings.with_(routes=((host_of(source.start_url), serving_origin.rstrip("/").lower()),))
+            yield SourceTarget(source.name, source.start_url, urls, routed, skipped_lines=skipped)
         return
     if source.crawl is not None:
         yield SourceTarget(source.name, None, [], settings, fetches_pages=False)

@@ -89,3 +89,48 @@ def host_of(url: str) -> str:
     """``scheme://host:port`` of a URL (the politeness and robots.txt unit)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+#: ``((public origin, serving origin), ...)``: where a board's public name is served for a run.
+Routes = tuple[tuple[str, str], ...]
+
+
+def _origin_and_rest(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return origin.lower(), url[len(origin):]
+
+
+def route_url(url: str, routes: Routes) -> str:
+    """Where to send a request for ``url``: its origin swapped for the serving one if ``routes`` has it.
+
+    Like ``curl --resolve``: a board known by a public name (the demo board's
+    ``https://demo.jobinsight.invalid``) is reached at the loopback address serving it this run,
+    while every URL the crawler records keeps the public name. Only an exact origin in
+    ``routes`` (declared by the source, never by a page) is rewritten.
+    """
+    if not routes:
+        return url
+    origin, rest = _origin_and_rest(url)
+    for public, serving in routes:
+        if origin == public:
+            return serving + rest
+    return url
+
+
+def unroute_url(url: str, routes: Routes) -> str:
+    """The public name of a URL the serving origin answered with (a redirect's target, say)."""
+    if not routes:
+        return url
+    origin, rest = _origin_and_rest(url)
+    for public, serving in routes:
+        if origin == serving:
+            return public + rest
+    return url
+
+
+def is_origin(value: str) -> bool:
+    """True for ``scheme://host[:port]`` with an http(s) scheme and nothing after it."""
+    parts = urlsplit(value)
+    return (parts.scheme in ("http", "https") and bool(parts.netloc) and not parts.path
+            and not parts.query and not parts.fragment and value == f"{parts.scheme}://{parts.netloc}".lower())

@@ -19,12 +19,25 @@ import random
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 REFERENCE_DATE = date(2025, 10, 18)
-#: The demo board's public name: links on its cards use it, whatever loopback port serves the
-#: pages, so a job keeps the same URL (and content hash) from one demo run to the next.
-#: ``.invalid`` is reserved (RFC 2606): nothing ever resolves it.
+#: The board's time zone: its dates ("Hạn nộp hồ sơ: 05/12/2026") are Vietnamese calendar days.
+BOARD_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def board_today() -> date:
+    """Today on the board's calendar: what a live board's detail dates count from.
+
+    Why not ``REFERENCE_DATE``: a detail page's deadline is an absolute date that wins over the
+    card's "Còn N ngày"; dated from a fixed day long past, every demo posting would show as
+    expired. Card content never depends on the day (a second run still finds it unchanged).
+    """
+    return datetime.now(BOARD_TZ).date()
+#: The demo board's public name: its pages use it, whatever loopback port serves them, so a job
+#: keeps the same URL (and content hash) from one demo run to the next. ``.invalid`` is reserved
+#: (RFC 2606): nothing ever resolves it; the crawler reaches it through ``FetchSettings.routes``.
 CANONICAL_BASE = "https://demo.jobinsight.invalid"
 
 _TITLES = (
@@ -302,12 +315,11 @@ def _a(value: str) -> str:
 def render_card(job: DemoJob, base_url: str, position: int) -> str:
     """One ``div.job-item-search-result`` card, structured like the real 2025 markup."""
     tracking = f"ta_source=JobSearchList_LinkDetail&amp;u_sr_id=demo{job.index:05d}_{position}"
-    # Served under its canonical name from elsewhere, a board writes absolute links (a relative
-    # one would resolve to the serving host).
-    relative = job.relative_url and base_url != CANONICAL_BASE
-    job_href = f"{job.path()}?{tracking}" if relative else f"{base_url}{job.path()}?{tracking}"
+    # Relative links resolve against the page's URL: the public name when the crawler reaches a
+    # board through a route (``FetchSettings.routes``), like on a real site.
+    job_href = f"{job.path()}?{tracking}" if job.relative_url else f"{base_url}{job.path()}?{tracking}"
     company_href = f"{base_url}{job.company_path()}"
-    logo = f"{base_url if base_url == CANONICAL_BASE else ''}/static/company_logos/{job.company_slug}.png"
+    logo = f"/static/company_logos/{job.company_slug}.png"
     salary_html = ('\n<i class="fa-solid fa-circle-dollar"></i>\n' if job.salary.with_icon else "") + _a(
         job.salary.text
     )
@@ -441,8 +453,9 @@ def render_block_page() -> str:
 <div class="g-recaptcha" data-sitekey="demo-site-key"></div></div></body></html>"""
 
 
-def jobposting(job: DemoJob, base_url: str) -> dict[str, object]:
-    """The schema.org ``JobPosting`` for ``job`` (as a JSON-ready dict)."""
+def jobposting(job: DemoJob, base_url: str, today: date | None = None) -> dict[str, object]:
+    """The schema.org ``JobPosting`` for ``job`` served on ``today`` (the board's today when None)."""
+    day = today or board_today()
     posting: dict[str, object] = {
         "@context": "https://schema.org",
         "@type": "JobPosting",
@@ -467,8 +480,8 @@ def jobposting(job: DemoJob, base_url: str) -> dict[str, object]:
             }
             for city, districts in job.cities
         ],
-        "datePosted": (REFERENCE_DATE - timedelta(days=job.posted_days)).isoformat(),
-        "validThrough": f"{(REFERENCE_DATE + timedelta(days=job.days_left)).isoformat()}T23:59:59+07:00",
+        "datePosted": (day - timedelta(days=job.posted_days)).isoformat(),
+        "validThrough": f"{(day + timedelta(days=job.days_left)).isoformat()}T23:59:59+07:00",
         "employmentType": "FULL_TIME",
         "description": job.description,
         "skills": list(job.tags),
@@ -487,9 +500,9 @@ def jobposting(job: DemoJob, base_url: str) -> dict[str, object]:
     return posting
 
 
-def render_detail(job: DemoJob, base_url: str) -> str:
+def render_detail(job: DemoJob, base_url: str, today: date | None = None) -> str:
     """A job detail page whose only machine-readable content is its JSON-LD ``JobPosting``."""
-    data = json.dumps(jobposting(job, base_url), ensure_ascii=False, indent=2).replace("</", "<\\/")
+    data = json.dumps(jobposting(job, base_url, today), ensure_ascii=False, indent=2).replace("</", "<\\/")
     return f"""<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><title>{_a(job.title)}</title>
 <script type="application/ld+json">
 {data}
@@ -505,10 +518,11 @@ _CATEGORIES = (("Công nghệ Thông tin", "Software Engineering"), ("Công ngh�
                ("Kế toán / Kiểm toán", "Kế toán tổng hợp"), ("Kinh doanh/Bán hàng", "Sales phần mềm"))
 
 
-def detail_facts(job: DemoJob) -> dict[str, object]:
-    """The detail-page values of ``job`` (deterministic), for the page and for tests to compare with."""
+def detail_facts(job: DemoJob, today: date | None = None) -> dict[str, object]:
+    """The detail-page values of ``job`` served on ``today`` (the board's today when None);
+    deterministic, for the page and for tests to compare with."""
     rng = random.Random(f"detail:{job.job_id}:{job.salary.text}")
-    deadline = REFERENCE_DATE + timedelta(days=job.days_left)
+    deadline = (today or board_today()) + timedelta(days=job.days_left)
     return {
         "job_level": rng.choice(_RANKS),
         "education": rng.choice(_EDUCATION),
@@ -524,15 +538,16 @@ def detail_facts(job: DemoJob) -> dict[str, object]:
     }
 
 
-def render_topcv_detail(job: DemoJob, base_url: str) -> str:
+def render_topcv_detail(job: DemoJob, base_url: str, today: date | None = None) -> str:
     """A detail page in TopCV's 2026 detail markup (title box, general info, sections, JSON-LD).
 
     Its JSON-LD carries the same posting with TopCV's quirks: ``validThrough`` a month after
     ``datePosted`` (not the visible deadline) and only the first work location.
     """
-    facts = detail_facts(job)
-    posted = REFERENCE_DATE - timedelta(days=job.posted_days)
-    ld = jobposting(job, base_url)
+    today = today or board_today()
+    facts = detail_facts(job, today)
+    posted = today - timedelta(days=job.posted_days)
+    ld = jobposting(job, base_url, today)
     ld["url"] = f"{base_url}{job.path()}"
     ld["validThrough"] = f"{(posted + timedelta(days=30)).isoformat()}T23:59:59+07:00"
     ld["jobLocation"] = ld["jobLocation"][:1]  # type: ignore[index]

@@ -42,6 +42,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -98,6 +99,7 @@ class DemoBoard:
         sitemap_chunk: int = 100,
         canonical_base: str | None = None,
         challenge: bool = False,
+        today: date | None = None,
     ) -> None:
         self.pages = pages
         self.per_page = per_page
@@ -116,12 +118,15 @@ class DemoBoard:
         self.repeat_page = repeat_page
         self.robots_txt = robots_txt
         self.sitemap_chunk = sitemap_chunk
-        #: Links on listing cards point here (e.g. https://demo.jobinsight.invalid) instead of the
-        #: loopback port of this run, so a job keeps one URL across runs (and its content hash).
+        #: The board's public name (e.g. https://demo.jobinsight.invalid): every page it serves
+        #: links there instead of to this run's loopback port, so a job keeps one URL across runs
+        #: (and its content hash). A crawler reaches it through ``FetchSettings.routes``.
         self.canonical_base = canonical_base
         self.challenge = challenge
         self.challenge_nonce = secrets.token_hex(8)
         self.challenge_passes = 0
+        #: the day detail pages' dates count from (deadlines, posted); None: the board's today
+        self.today = today
         self._lock = threading.Lock()
         self._records: list[RequestRecord] = []
         self._page_hits: Counter[tuple[str, int | None]] = Counter()
@@ -176,6 +181,15 @@ class DemoBoard:
             raise RuntimeError("DemoBoard is not running; use 'with DemoBoard() as board'")
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
+
+    @property
+    def public_base(self) -> str:
+        """The origin the board's pages name: its canonical base, else where it is served."""
+        return self.canonical_base or self.base_url
+
+    def public_url(self, path: str = "/viec-lam-it") -> str:
+        """``path`` under the board's public name (what a crawler routed to it records)."""
+        return f"{self.public_base}{path if path.startswith('/') else '/' + path}"
 
     def url(self, path: str = "/viec-lam-it") -> str:
         return f"{self.base_url}{path if path.startswith('/') else '/' + path}"
@@ -304,11 +318,11 @@ class DemoBoard:
             if captcha_at is not None and page == captcha_at:
                 return self.captcha_status, _HTML, render_block_page().encode("utf-8"), delay
             shown = page - 1 if (repeat_at is not None and page == repeat_at and page > 1) else page
-            body = render_listing(self.jobs_on_page(shown), self.canonical_base or self.base_url, page, self.pages)
+            body = render_listing(self.jobs_on_page(shown), self.public_base, page, self.pages)
             return 200, _HTML, body.encode("utf-8"), delay
         if path == "/sitemap.xml":
             chunks = max(1, -(-len(self.jobs()) // self.sitemap_chunk))
-            urls = [self.url(f"/sitemaps/jobs-{i + 1}.xml") for i in range(chunks)]
+            urls = [self.public_url(f"/sitemaps/jobs-{i + 1}.xml") for i in range(chunks)]
             return 200, _XML, render_sitemap_index(urls).encode("utf-8"), delay
         if path.startswith("/sitemaps/jobs-") and path.endswith(".xml"):
             n = _int(path[len("/sitemaps/jobs-") : -len(".xml")], 0)
@@ -318,18 +332,18 @@ class DemoBoard:
             return (
                 200,
                 _XML,
-                render_urlset([self.url(f"/jobs/{j.job_id}") for j in chunk]).encode("utf-8"),
+                render_urlset([self.public_url(f"/jobs/{j.job_id}") for j in chunk]).encode("utf-8"),
                 delay,
             )
         job = self._job_for_path(path)
         if job is not None:
             if path.startswith("/viec-lam/"):
-                body = render_topcv_detail(job, self.base_url).encode("utf-8")
+                body = render_topcv_detail(job, self.public_base, self.today).encode("utf-8")
                 if self.detail_padding:
                     pad = b"<script>/*" + b"x" * self.detail_padding + b"*/</script>"
                     body = body.replace(b"</body>", pad + b"</body>", 1)
                 return 200, _HTML, body, delay
-            return 200, _HTML, render_detail(job, self.base_url).encode("utf-8"), delay
+            return 200, _HTML, render_detail(job, self.public_base, self.today).encode("utf-8"), delay
         return 404, _HTML, b"<h1>404 Not Found</h1>", delay
 
     def _job_for_path(self, path: str) -> DemoJob | None:
@@ -410,6 +424,8 @@ def render_challenge_page(nonce: str, rounds: int = CHALLENGE_ROUNDS) -> str:
 
 
 _HTML = {"Content-Type": "text/html; charset=utf-8"}
+#: What a client closing its end of the connection raises in the handler.
+_CLIENT_GONE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 _XML = {"Content-Type": "application/xml; charset=utf-8"}
 _TOO_MANY = "<h1>429 Too Many Requests</h1><p>Bạn đã gửi quá nhiều yêu cầu</p>".encode()
 
@@ -436,6 +452,19 @@ class _Handler(BaseHTTPRequestHandler):
     owner: DemoBoard
     protocol_version = "HTTP/1.1"
     server_version = "DemoBoard/1.0"
+
+    def handle(self) -> None:
+        """Serve the connection; a client that hangs up mid-request is not an error.
+
+        Crawlers close keep-alive connections (and time out slow pages) whenever they like; the
+        base class would print a ``ConnectionResetError`` / ``BrokenPipeError`` traceback to
+        stderr for each. Only those disconnects are swallowed: any other exception still reaches
+        ``socketserver``'s error reporting.
+        """
+        try:
+            super().handle()
+        except _CLIENT_GONE:
+            self.close_connection = True
 
     def do_GET(self) -> None:  # noqa: N802 (http.server naming)
         self.owner._enter()
