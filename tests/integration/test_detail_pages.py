@@ -13,7 +13,8 @@ from jobinsight.options import PipelineOptions
 from jobinsight.scrape.crawl import crawl_listing
 from jobinsight.scrape.fetcher import FetchSettings
 from jobinsight.scrape.runner import SourceTarget, follow_details
-from jobinsight.scrape.sources.demo_board import DemoBoard
+from jobinsight.scrape.sources.demo import CANONICAL_BASE, render_listing
+from jobinsight.scrape.sources.demo_board import DemoBoard, StaticSite
 from jobinsight.scrape.sources.topcv import parse_listing
 from jobinsight.scrape.sources.topcv_detail import parse_detail
 from tests.sqlutil import sql_rows
@@ -171,3 +172,49 @@ def test_detail_budget_stops_at_its_limit_and_says_so(database_url: str) -> None
         # the next run picks up the rest (still within its budget)
         _, _, rest = _crawl(board, database_url, 2, detail_budget=7)
         assert rest == 7
+
+
+# -- a board served under its public name (the demo): routes, and nothing wider --------------------
+
+
+def _detail_hits(board: DemoBoard) -> int:
+    return len([r for r in board.requests if r.path.startswith(("/viec-lam/", "/brand/"))])
+
+
+def test_a_route_reaches_only_its_own_public_name_and_no_card_widens_it() -> None:
+    opts = PipelineOptions(pipeline_mode="scrapeOnly", source="topcv")
+    with DemoBoard(pages=1, per_page=10, canonical_base=CANONICAL_BASE) as board, \
+            DemoBoard(pages=1, per_page=10) as elsewhere:
+        relative = sum(j.relative_url for j in board.jobs())
+        assert 0 < relative < 10
+
+        # a real board (no route) whose cards name demo.jobinsight.invalid: those are another host
+        target = SourceTarget("topcv", board.listing_url, [], FAST)
+        outcome = crawl_listing(board.listing_url, 1, FAST, "topcv", source="topcv")
+        follow_details(outcome, target, opts, lambda source, ids: {})
+        assert outcome.detail_counts["details_off_host"] == 10 - relative
+        assert _detail_hits(board) == relative  # only links relative to the page it fetched
+
+        # routed: the public name is fetched from loopback, every card followed, URLs stay public
+        board.reset_log()
+        routed = FAST.with_(routes=((CANONICAL_BASE, board.base_url),))
+        listing = f"{CANONICAL_BASE}/viec-lam-it"
+        target = SourceTarget("topcv", listing, [], routed)
+        outcome = crawl_listing(listing, 1, routed, "topcv", source="topcv")
+        follow_details(outcome, target, opts, lambda source, ids: {})
+        assert (outcome.detail_counts["details_off_host"], outcome.detail_counts["detail_pages_fetched"]) == (0, 10)
+        assert _detail_hits(board) == 10
+        assert all(j.job_url.startswith(f"{CANONICAL_BASE}/") for j in outcome.records)
+        assert all(p.page.url.startswith(CANONICAL_BASE) for p in outcome.pages)
+
+        # the route covers its one origin: a page under the public name whose cards link to another
+        # server (here: another loopback board) does not get us there
+        hostile = render_listing(elsewhere.jobs(), elsewhere.base_url, 1, 1)
+        with StaticSite({"/viec-lam-it": hostile, "/viec-lam-it?page=1": hostile}) as site:
+            routed = FAST.with_(routes=((CANONICAL_BASE, site.base_url),))
+            target = SourceTarget("topcv", listing, [], routed)
+            outcome = crawl_listing(listing, 1, routed, "topcv", source="topcv")
+            follow_details(outcome, target, opts, lambda source, ids: {})
+        absolute = 10 - sum(j.relative_url for j in elsewhere.jobs())
+        assert outcome.jobs_found == 10 and outcome.detail_counts["details_off_host"] == absolute
+        assert _detail_hits(elsewhere) == 0
