@@ -212,7 +212,7 @@ def test_retry_deployment_reprocesses_fixed_rows_and_marks_hopeless_ones_dead(
     assert sorted(sql_rows(database_url, "SELECT job_id, process_attempts FROM public.raw_jobs "
                                          "WHERE process_error IS NOT NULL")) == [("13", 1), ("5", 1), ("9", 1)]
 
-    # Row 5 gets fixed (its error stays until it is processed); row 9 already failed twice
+    # Row 5 gets fixed by plain SQL; row 9 already failed twice
     # and fails once more; row 13 is past the maximum and is not tried again.
     sql_rows(database_url, "UPDATE public.raw_jobs SET title = 'Kế Toán Tổng Hợp' WHERE job_id = '5'")
     sql_rows(database_url, "UPDATE public.raw_jobs SET process_attempts = 2 WHERE job_id = '9'")
@@ -222,10 +222,18 @@ def test_retry_deployment_reprocesses_fixed_rows_and_marks_hopeless_ones_dead(
                                       workers)
     assert retry.state.is_completed(), f"{retry.state.message}\n{workers.logs()}"
 
-    raw = {job: (processed, attempts, error is not None) for job, processed, attempts, error in sql_rows(
-        database_url, "SELECT job_id, is_processed, process_attempts, process_error FROM public.raw_jobs "
-                      "WHERE job_id IN ('5', '9', '13')")}
-    assert raw == {"5": (True, 1, False), "9": (False, 3, True), "13": (False, 5, True)}
+    def raw_state() -> dict[str, tuple[bool, int, bool]]:
+        return {job: (processed, attempts, error is not None) for job, processed, attempts, error in sql_rows(
+            database_url, "SELECT job_id, is_processed, process_attempts, process_error FROM public.raw_jobs "
+                          "WHERE job_id IN ('5', '9', '13')")}
+
+    # Row 5 was fixed by another writer: the V009 trigger made it new content (error and attempts
+    # cleared, unprocessed), so it waits for the regular process run, not for the retry sweep.
+    assert raw_state() == {"5": (False, 0, False), "9": (False, 3, True), "13": (False, 5, True)}
+    again = prefect_server.wait_final(prefect_server.run_deployment(
+        "process/jobinsight-process", {"options": {"pipeline_mode": "processOnly"}}), workers)
+    assert again.state.is_completed(), f"{again.state.message}\n{workers.logs()}"
+    assert raw_state() == {"5": (True, 0, False), "9": (False, 3, True), "13": (False, 5, True)}
     assert sql_rows(database_url, "SELECT title_clean FROM jobinsight_staging.staging_jobs WHERE job_id = '5'") \
         == [("Kế Toán Tổng Hợp",)]
     quarantine = dict(sql_rows(database_url, "SELECT job_id, status FROM jobinsight_monitoring.quarantine "
