@@ -607,7 +607,28 @@ class Fetcher:
     # -- browser ------------------------------------------------------------------------------
 
     async def _browser_fetch(self, url: str, started: float) -> FetchedPage:
-        """One page through the shared browser, under the same semaphores, pacing and deadlines."""
+        """One page through the shared browser; a 429 or 5xx answer is retried with backoff like the
+        HTTP client's, since in ``auto`` mode the browser serves every later page of a host that
+        once looked blocked (detail pages included), and a passing rate limit must not lose them."""
+        attempt = 1
+        while True:
+            page = await self._browser_attempt(url, started)
+            status = page.status
+            if (page.limit is not None or status is None or not (status == 429 or status >= 500)
+                    or attempt > self.settings.max_retries):
+                page.attempts, page.retries = attempt, attempt - 1
+                if page.error is not None and attempt > 1:
+                    page.error = f"{page.error} after {attempt} attempts"
+                return page
+            wait = self.retry_wait(status, None, attempt)
+            self.stats.retries += 1
+            self.stats.wait_s += wait
+            logger.debug("retrying %s through the browser in %.2fs after HTTP %s", url, wait, status)
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    async def _browser_attempt(self, url: str, started: float) -> FetchedPage:
+        """One attempt through the shared browser, under the same semaphores, pacing and deadlines."""
         from jobinsight.scrape.browser import BrowserError, BrowserSession
 
         assert self._sem is not None and self._browser_lock is not None
