@@ -6,9 +6,13 @@ parse a real 1.4 MB detail page) rather than asserted in tests.
 
     python benchmarks/detail_bench.py                  # 20 listing pages x 50 cards, details followed
     python benchmarks/detail_bench.py --pages 20 --per-page 50 --padding 1400000 --json
+    python benchmarks/detail_bench.py --pages 4 --per-page 25 --fetchers http,browser   # per fetcher
 
-The crawl runs first, in a fresh process, so its peak RSS is its own. Demo detail pages are padded
-to the size of a real one (``--padding`` bytes) so memory and bytes on the wire look like TopCV's.
+The crawl runs first, in a fresh process, so its peak RSS is its own (with several ``--fetchers``
+only the first crawl's is; Chromium's own processes are never counted). Listing and detail pages
+go through one fetcher for the run (``FetchSession``), as in the scrape flow. Demo detail pages are
+padded to the size of a real one (``--padding`` bytes) so memory and bytes on the wire look like
+TopCV's.
 """
 
 from __future__ import annotations
@@ -17,16 +21,19 @@ import argparse
 import gc
 import json
 import logging
+import os
 import resource
 import statistics
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from jobinsight.options import PipelineOptions
-from jobinsight.scrape.crawl import crawl_listing
+from jobinsight.scrape.crawl import acrawl_listing
 from jobinsight.scrape.details import crawl_details
+from jobinsight.scrape.fetch_session import FetchSession
 from jobinsight.scrape.fetcher import FetchSettings
 from jobinsight.scrape.runner import SourceTarget, follow_details
 from jobinsight.scrape.sources.demo_board import DemoBoard
@@ -40,16 +47,20 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def bench_crawl_with_details(pages: int, per_page: int, concurrency: int, padding: int) -> dict[str, Any]:
-    """A listing crawl whose every card is new: one detail request per posting, bodies released."""
-    settings = FetchSettings(delay_seconds=0, concurrency=concurrency, max_retries=1)
+def bench_crawl_with_details(pages: int, per_page: int, concurrency: int, padding: int,
+                             fetcher: str = "http") -> dict[str, Any]:
+    """A listing crawl whose every card is new: one detail request per posting, bodies released;
+    listing and details through one fetcher (``fetcher``: http, browser or auto)."""
+    settings = FetchSettings(delay_seconds=0, concurrency=concurrency, max_retries=1, fetcher=fetcher)
     rss_before = _rss_mb()
-    with DemoBoard(pages=pages, per_page=per_page, detail_padding=padding) as board:
+    with DemoBoard(pages=pages, per_page=per_page, detail_padding=padding) as board, \
+            tempfile.TemporaryDirectory() as archive, FetchSession(settings) as session:
         options = PipelineOptions(pipeline_mode="scrapeOnly", source="topcv", base_url=board.listing_url,
-                                  max_pages=pages, detail_budget=pages * per_page)
-        target = SourceTarget("topcv", board.listing_url, [], settings)
+                                  max_pages=pages, detail_budget=pages * per_page, archive_root=archive)
+        target = SourceTarget("topcv", board.listing_url, [], settings, session=session)
         started = time.perf_counter()
-        outcome = crawl_listing(board.listing_url, pages, settings, "topcv", source="topcv", keep_bodies=False)
+        outcome = session.run(lambda f: acrawl_listing(board.listing_url, pages, parser="topcv", source="topcv",
+                                                       keep_bodies=False, fetcher=f))
         listing_s = time.perf_counter() - started
         follow_details(outcome, target, options, lambda _source, _ids: {})  # nothing stored yet: all new
         total_s = time.perf_counter() - started
@@ -58,6 +69,10 @@ def bench_crawl_with_details(pages: int, per_page: int, concurrency: int, paddin
     counts = outcome.detail_counts
     new = counts.get("details_new", 0)
     return {
+        "fetcher": fetcher,
+        "concurrency": concurrency,
+        "padding_bytes": padding,
+        "browser_pages": outcome.browser_pages,
         "listing_pages": outcome.pages_fetched,
         "postings": outcome.jobs_found,
         "detail_pages": counts.get("detail_pages_fetched", 0),
@@ -120,22 +135,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--padding", type=int, default=1_400_000, help="bytes added to each demo detail page")
     parser.add_argument("--throughput-pages", type=int, default=300, help="detail pages for the pages/s figure")
     parser.add_argument("--iterations", type=int, default=40, help="timed parses per real page")
+    parser.add_argument("--fetchers", default="http",
+                        help="comma-separated fetchers for the crawl with details: http, browser, auto (default http)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    crawls = [bench_crawl_with_details(args.pages, args.per_page, args.concurrency, args.padding, fetcher.strip())
+              for fetcher in args.fetchers.split(",") if fetcher.strip()]
     report = {
-        "crawl_with_details": bench_crawl_with_details(args.pages, args.per_page, args.concurrency, args.padding),
+        "crawl_with_details": crawls,
         "detail_throughput": bench_detail_throughput(args.throughput_pages, args.concurrency, args.padding),
         "parse": bench_parse(args.iterations),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
         return 0
-    c, t, p = report["crawl_with_details"], report["detail_throughput"], report["parse"]
-    print(f"Crawl of {c['listing_pages']} listing pages with details: {c['postings']} postings, "
-          f"{c['detail_pages']} detail pages ({c['jsonld_fallback']} JSON-LD only), {c['requests_total']} requests "
-          f"= {c['requests_per_new_posting']} per new posting; {c['total_seconds']} s; "
-          f"peak RSS {c['peak_rss_mb']} MB (before {c['rss_before_mb']} MB); {c['detail_bytes'] / 1e6:.0f} MB of details")
+    t, p = report["detail_throughput"], report["parse"]
+    for c in crawls:
+        print(f"Crawl ({c['fetcher']}) of {c['listing_pages']} listing pages with details: {c['postings']} postings, "
+              f"{c['detail_pages']} detail pages ({c['jsonld_fallback']} JSON-LD only, {c['browser_pages']} pages "
+              f"via the browser), {c['requests_total']} requests = {c['requests_per_new_posting']} per new posting; "
+              f"details {c['detail_pages_per_s']} pages/s; {c['total_seconds']} s; peak RSS {c['peak_rss_mb']} MB "
+              f"(before {c['rss_before_mb']} MB); {c['detail_bytes'] / 1e6:.0f} MB of details")
     print(f"Detail pages through the HTTP fetcher: {t['pages']} pages ({t['padding_bytes'] / 1e6:.1f} MB each) in "
           f"{t['seconds']} s -> {t['pages_per_s']} pages/s (concurrency {t['concurrency']}, no delay)")
     for r in p["pages"]:
@@ -143,6 +165,7 @@ def main(argv: list[str] | None = None) -> int:
               f"p95 {r['p95_ms']} ms [{'ok' if r['meets_goal'] else 'OVER GOAL'} <= {p['goal_ms']:.0f} ms]")
     if not p["real_pages"]:
         print("Parse: ../shared/realdata/topcv_detail_html not found; no real pages timed")
+    print(f"Load average (1, 5, 15 min): {report['load_average']}")
     return 0
 
 

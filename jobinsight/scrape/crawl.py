@@ -22,13 +22,12 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from urllib.parse import urlsplit
 
 from jobinsight.scrape.aio import blocking
 from jobinsight.scrape.archive import ArchiveWriter
-from jobinsight.scrape.fetcher import FetchedPage, Fetcher, FetchSettings
+from jobinsight.scrape.fetcher import FetchedPage, Fetcher, FetchSettings, FetchStats, open_fetcher
 from jobinsight.scrape.outcome import CrawlOutcome, PageResult
 from jobinsight.scrape.page_checks import PageVerdict, check_listing_page
 from jobinsight.scrape.records import RawJob, dedupe_jobs
@@ -115,7 +114,8 @@ async def acrawl_listing(
     collected: list[RawJob] = []
     previous_ids: set[str] | None = None
     done = 0
-    async with _fetcher_for(fetcher, settings) as fetcher:
+    async with open_fetcher(fetcher, settings) as fetcher:
+        before = fetcher.stats.snapshot()
         # Sliding window: up to ``concurrency`` pages in flight while the oldest is judged, so
         # parsing overlaps the network; verdicts are still taken strictly in page order.
         pending: deque[tuple[int, asyncio.Task[FetchedPage]]] = deque()
@@ -163,7 +163,8 @@ async def acrawl_listing(
             for _, task in pending:
                 task.cancel()
             await asyncio.gather(*(task for _, task in pending), return_exceptions=True)
-        return _finish(outcome, fetcher, collected, started, ended="max_pages", what=f"crawl of {base_url}")
+        return _finish(outcome, fetcher, before, collected, started, ended="max_pages",
+                       what=f"crawl of {base_url}")
 
 
 crawl_listing = blocking(acrawl_listing)
@@ -200,7 +201,8 @@ async def acrawl_pages(
     outcome = CrawlOutcome(source=source)
     started = time.perf_counter()
     collected: list[RawJob] = []
-    async with _fetcher_for(fetcher, settings) as fetcher:
+    async with open_fetcher(fetcher, settings) as fetcher:
+        before = fetcher.stats.snapshot()
         if progress is not None:
             progress(0, None)
         page_urls = await _expand_sitemaps(fetcher, urls_or_sitemap, outcome, sitemap_depth)
@@ -230,7 +232,8 @@ async def acrawl_pages(
                 done += 1
                 if progress is not None:
                     progress(done, total)
-        return _finish(outcome, fetcher, collected, started, ended="done", what=f"page crawl ({name})")
+        return _finish(outcome, fetcher, before, collected, started, ended="done",
+                       what=f"page crawl ({name})")
 
 
 crawl_pages = blocking(acrawl_pages)
@@ -296,16 +299,6 @@ def _next_link(pagination: Pagination, page: FetchedPage) -> str | None:
     return pagination.find_next(page.body, page.final_url or page.url)
 
 
-@asynccontextmanager
-async def _fetcher_for(shared: Fetcher | None, settings: FetchSettings) -> AsyncIterator[Fetcher]:
-    """The caller's open fetcher (left open), or a new one for this crawl."""
-    if shared is not None:
-        yield shared
-        return
-    async with Fetcher(settings) as fetcher:
-        yield fetcher
-
-
 def _parse(parse: ParserFn, page: FetchedPage, source: str) -> list[RawJob]:
     """Parse an ``ok`` page. UTF-8 pages go to the parser as bytes (lexbor reads them fastest);
     any other charset is decoded first — by BOM, header, meta tag (found in the *whole* page,
@@ -357,17 +350,21 @@ def _problem(outcome: CrawlOutcome, url: str, verdict: PageVerdict) -> None:
 
 
 def _finish(
-    outcome: CrawlOutcome, fetcher: Fetcher, collected: list[RawJob], started: float, *, ended: str, what: str
+    outcome: CrawlOutcome, fetcher: Fetcher, before: FetchStats, collected: list[RawJob], started: float, *,
+    ended: str, what: str,
 ) -> CrawlOutcome:
-    """Fill in the outcome's jobs and counters; ``ended`` is the stop reason when no page stopped it."""
+    """Fill in the outcome's jobs and counters; ``ended`` is the stop reason when no page stopped it.
+
+    The fetcher's counters since ``before`` only: a shared fetcher also counts other crawls."""
     outcome.jobs = dedupe_jobs(collected)
     outcome.duplicates_collapsed = len(collected) - len(outcome.jobs)
     outcome.jobs_found = len(outcome.jobs)
-    outcome.retries = fetcher.stats.retries
-    outcome.bytes = fetcher.stats.bytes
-    outcome.limits_hit = dict(fetcher.stats.limits)
-    outcome.browser_pages = fetcher.stats.browser_pages
-    outcome.browser_hosts = list(fetcher.stats.browser_hosts)
+    used = fetcher.stats.since(before)
+    outcome.retries = used.retries
+    outcome.bytes = used.bytes
+    outcome.limits_hit = dict(used.limits)
+    outcome.browser_pages = used.browser_pages
+    outcome.browser_hosts = list(used.browser_hosts)
     outcome.fetcher = fetcher.settings.fetcher
     outcome.duration_s = time.perf_counter() - started
     if outcome.stopped_reason is None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from jobinsight.scrape.aio import run_sync
 from jobinsight.scrape.archive import ArchiveWriter
-from jobinsight.scrape.fetcher import Fetcher, FetchSettings
+from jobinsight.scrape.fetcher import Fetcher, FetchSettings, open_fetcher
 from jobinsight.scrape.outcome import CrawlOutcome, PageResult
 from jobinsight.scrape.page_checks import PageVerdict, check_listing_page
 from jobinsight.scrape.records import RawJob
@@ -125,6 +125,8 @@ class DetailCrawl:
     not_fetched: int = 0
     bytes: int = 0
     retries: int = 0
+    #: Detail pages the browser fetched (``auto``: a host it took over for the listing stays its).
+    browser_pages: int = 0
     problems: list[dict[str, str]] = field(default_factory=list)
     stopped_reason: str | None = None
     duration_s: float = 0.0
@@ -139,6 +141,7 @@ class DetailCrawl:
             "details_id_mismatch": self.id_mismatch,
             "details_not_fetched": self.not_fetched,
             "detail_bytes": self.bytes,
+            "detail_browser_pages": self.browser_pages,
             "detail_stopped_reason": self.stopped_reason,
             "detail_duration_s": round(self.duration_s, 3),
         }
@@ -155,14 +158,18 @@ async def acrawl_details(
     progress: Progress | None = None,
     progress_every: int = 25,
     keep_bodies: bool = False,
+    fetcher: Fetcher | None = None,
 ) -> DetailCrawl:
-    """Async :func:`crawl_details`."""
-    settings = settings or FetchSettings()
+    """Async :func:`crawl_details`; ``fetcher``: the run's open fetcher (the listing's, on this loop:
+    see ``fetch_session``), so one host's pacing, concurrency, robots.txt and browser hold across
+    listing and detail requests; without one a new fetcher serves these pages."""
+    settings = fetcher.settings if fetcher is not None else (settings or FetchSettings())
     crawl = DetailCrawl()
     started = time.perf_counter()
     total = len(targets)
     batch = max(1, settings.concurrency * 4)
-    async with Fetcher(settings) as fetcher:
+    async with open_fetcher(fetcher, settings) as fetcher:
+        before = fetcher.stats.snapshot()
         for start in range(0, total, batch):
             if crawl.stopped_reason is not None:
                 crawl.not_fetched = total - start
@@ -190,8 +197,10 @@ async def acrawl_details(
                         "details: %d/%d pages, %d postings, %d failed, %d blocked, %d JSON-LD fallback",
                         done, total, len(crawl.jobs), crawl.failed, crawl.blocked, crawl.jsonld_fallback,
                     )
-        crawl.retries = fetcher.stats.retries
-        crawl.bytes = fetcher.stats.bytes
+        used = fetcher.stats.since(before)
+        crawl.retries = used.retries
+        crawl.bytes = used.bytes
+        crawl.browser_pages = used.browser_pages
     crawl.duration_s = time.perf_counter() - started
     if crawl.stopped_reason is None:
         crawl.stopped_reason = "done"
@@ -267,6 +276,7 @@ def merge_into(outcome: CrawlOutcome, crawl: DetailCrawl, plan: DetailPlan | Non
     outcome.problems.extend(crawl.problems)
     outcome.retries += crawl.retries
     outcome.bytes += crawl.bytes
+    outcome.browser_pages += crawl.browser_pages
     outcome.detail_counts.update(crawl.counts())
     if plan is not None:
         outcome.detail_counts.update(plan.counts())

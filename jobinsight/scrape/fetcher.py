@@ -34,7 +34,8 @@ import logging
 import random
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -242,6 +243,27 @@ class FetchStats:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    def snapshot(self) -> FetchStats:
+        """A copy of the counters now; with ``since`` a crawl sharing the run's fetcher reports
+        only what it did itself (listing and detail crawls each count their own retries, bytes)."""
+        return replace(self, statuses=dict(self.statuses), limits=dict(self.limits),
+                       browser_hosts=list(self.browser_hosts))
+
+    def since(self, earlier: FetchStats) -> FetchStats:
+        """What was counted after ``earlier`` (a ``snapshot()`` of these same counters)."""
+        def minus(now: dict[str, int], then: dict[str, int]) -> dict[str, int]:
+            return {key: value - then.get(key, 0) for key, value in now.items() if value != then.get(key, 0)}
+
+        return FetchStats(
+            requests=self.requests - earlier.requests, retries=self.retries - earlier.retries,
+            bytes=self.bytes - earlier.bytes, pages_ok=self.pages_ok - earlier.pages_ok,
+            pages_failed=self.pages_failed - earlier.pages_failed,
+            robots_disallowed=self.robots_disallowed - earlier.robots_disallowed,
+            wait_s=self.wait_s - earlier.wait_s, statuses=minus(self.statuses, earlier.statuses),
+            limits=minus(self.limits, earlier.limits), browser_pages=self.browser_pages - earlier.browser_pages,
+            browser_hosts=self.browser_hosts[len(earlier.browser_hosts):],
+        )
+
 
 class _LimitHit(Exception):
     """An attempt stopped by one of our limits (not retried)."""
@@ -287,6 +309,7 @@ class Fetcher:
         self._browser_lock: asyncio.Lock | None = None
         self._browser_hosts: set[str] = set()
         self._deadline = float("inf")
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __aenter__(self) -> Fetcher:
         s = self.settings
@@ -307,7 +330,8 @@ class Fetcher:
         )
         self._sem = asyncio.Semaphore(s.concurrency)
         self._browser_lock = asyncio.Lock()
-        self._deadline = asyncio.get_running_loop().time() + s.run_deadline_seconds
+        self._loop = asyncio.get_running_loop()
+        self._deadline = self._loop.time() + s.run_deadline_seconds
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -325,6 +349,12 @@ class Fetcher:
         page that looks blocked is fetched again through the browser."""
         if self._client is None:
             raise RuntimeError("Fetcher must be used as 'async with Fetcher(...) as f'")
+        if asyncio.get_running_loop() is not self._loop:
+            raise RuntimeError(
+                "this Fetcher was opened on another event loop (its connections, locks and browser "
+                "belong to that loop); share one across synchronous steps with "
+                "jobinsight.scrape.fetch_session.FetchSession.run, which runs every crawl on the fetcher's loop"
+            )
         started = time.perf_counter()
         refused = await self._precheck(url, started)
         if refused is not None:
@@ -577,7 +607,28 @@ class Fetcher:
     # -- browser ------------------------------------------------------------------------------
 
     async def _browser_fetch(self, url: str, started: float) -> FetchedPage:
-        """One page through the shared browser, under the same semaphores, pacing and deadlines."""
+        """One page through the shared browser; a 429 or 5xx answer is retried with backoff like the
+        HTTP client's, since in ``auto`` mode the browser serves every later page of a host that
+        once looked blocked (detail pages included), and a passing rate limit must not lose them."""
+        attempt = 1
+        while True:
+            page = await self._browser_attempt(url, started)
+            status = page.status
+            if (page.limit is not None or status is None or not (status == 429 or status >= 500)
+                    or attempt > self.settings.max_retries):
+                page.attempts, page.retries = attempt, attempt - 1
+                if page.error is not None and attempt > 1:
+                    page.error = f"{page.error} after {attempt} attempts"
+                return page
+            wait = self.retry_wait(status, None, attempt)
+            self.stats.retries += 1
+            self.stats.wait_s += wait
+            logger.debug("retrying %s through the browser in %.2fs after HTTP %s", url, wait, status)
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    async def _browser_attempt(self, url: str, started: float) -> FetchedPage:
+        """One attempt through the shared browser, under the same semaphores, pacing and deadlines."""
         from jobinsight.scrape.browser import BrowserError, BrowserSession
 
         assert self._sem is not None and self._browser_lock is not None
@@ -757,6 +808,18 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+@asynccontextmanager
+async def open_fetcher(shared: Fetcher | None, settings: FetchSettings | None = None) -> AsyncIterator[Fetcher]:
+    """``shared`` as it is (an open fetcher the caller owns; left open), else a new ``Fetcher(settings)``
+    for the block. Why: a crawl takes the run's fetcher when it has one, so listing and detail
+    requests share one host's pacing, concurrency, robots.txt and browser."""
+    if shared is not None:
+        yield shared
+        return
+    async with Fetcher(settings) as fetcher:
+        yield fetcher
 
 
 async def afetch_all(urls: Iterable[str], settings: FetchSettings | None = None) -> list[FetchedPage]:

@@ -3,31 +3,39 @@
 The scrape flow's tasks call these functions; the CLI reaches them through the flow. Keeping
 the decisions here (which URLs, which settings for which source, what counts as success)
 makes them testable without a Prefect server.
+
+A run fetches through one fetcher, opened by ``open_source`` for the run's block: the listing
+crawl and the detail pages it leads to share each host's delay, concurrency cap, robots.txt
+and (``auto``) the browser (see ``fetch_session``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from jobinsight.config import archive_root
 from jobinsight.db.raw_upsert import UpsertResult
 from jobinsight.errors import UserFacingError
 from jobinsight.options import PhaseMetric, PipelineOptions, PipelineResult, PipelineStats
+from jobinsight.scrape.aio import run_sync
 from jobinsight.scrape.archive import ArchiveWriter
-from jobinsight.scrape.crawl import Progress, crawl_listing, crawl_pages
-from jobinsight.scrape.details import DetailCrawl, crawl_details, merge_into, plan_details
-from jobinsight.scrape.fetcher import FetchSettings
+from jobinsight.scrape.crawl import Progress, acrawl_listing, acrawl_pages
+from jobinsight.scrape.details import DetailCrawl, acrawl_details, merge_into, plan_details
+from jobinsight.scrape.fetch_session import FetchSession
+from jobinsight.scrape.fetcher import Fetcher, FetchSettings
 from jobinsight.scrape.outcome import CrawlOutcome
 from jobinsight.scrape.registry import Politeness, Source, get_source, parser_name
 from jobinsight.scrape.urls import host_of
 
 log = logging.getLogger("jobinsight.scrape")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,9 @@ class SourceTarget:
     fetches_pages: bool = True
     #: ``--urls`` files and how many of their lines were not URLs (reported, never shown)
     skipped_lines: tuple[tuple[str, int], ...] = ()
+    #: The run's one fetcher (``open_source`` opens it): every crawl of the run goes through it.
+    #: ``None``: each crawl opens a fetcher of its own.
+    session: FetchSession | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +152,19 @@ def fetch_settings_for(options: PipelineOptions, source: Source | None = None) -
 
 @contextmanager
 def open_source(options: PipelineOptions) -> Iterator[SourceTarget]:
+    """The crawl target of ``options.source`` (a registry entry) with the run's one fetcher; both
+    (and a served board) live for the block, so listing and detail fetches share one host's
+    politeness and browser."""
+    with _source_target(options) as target:
+        if not target.fetches_pages:
+            yield target
+            return
+        with FetchSession(target.settings) as session:
+            yield replace(target, session=session)
+
+
+@contextmanager
+def _source_target(options: PipelineOptions) -> Iterator[SourceTarget]:
     """The crawl target of ``options.source`` (a registry entry); a served board lives for the block."""
     source = get_source(options.source)
     settings = fetch_settings_for(options, source)
@@ -195,10 +219,12 @@ def _crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | 
         return crawl_given_details(target, options, progress)
     archive = ArchiveWriter(options.archive_root or archive_root())
     if source.pagination is None or target.base_url is None:
-        return crawl_pages(target.urls, target.settings, source.parser, source=source.name, progress=progress,
-                           archive=archive, keep_bodies=False)
-    return crawl_listing(
-        target.base_url,
+        return on_fetcher(target, lambda fetcher: acrawl_pages(
+            target.urls, target.settings, source.parser, source=source.name, progress=progress, archive=archive,
+            keep_bodies=False, fetcher=fetcher))
+    base_url = target.base_url
+    return on_fetcher(target, lambda fetcher: acrawl_listing(
+        base_url,
         options.max_pages,
         target.settings,
         source.parser,
@@ -207,7 +233,16 @@ def _crawl(target: SourceTarget, options: PipelineOptions, progress: Progress | 
         pagination=source.pagination,
         archive=archive,
         keep_bodies=False,
-    )
+        fetcher=fetcher,
+    ))
+
+
+def on_fetcher(target: SourceTarget, crawl: Callable[[Fetcher | None], Awaitable[T]]) -> T:
+    """Run ``crawl(fetcher)`` on the run's shared fetcher (``target.session``), blocking; without a
+    session the crawl gets ``None`` and opens a fetcher of its own."""
+    if target.session is not None:
+        return target.session.run(crawl)
+    return run_sync(lambda: crawl(None))
 
 
 def _detail_archive(options: PipelineOptions) -> ArchiveWriter | None:
@@ -222,10 +257,12 @@ def _detail_archive(options: PipelineOptions) -> ArchiveWriter | None:
 
 def _crawl_details(targets: list[tuple[str | None, str]], source: Source, target: SourceTarget,
                    options: PipelineOptions, progress: Progress | None) -> DetailCrawl:
-    assert source.detail_parser is not None
-    return crawl_details(targets, target.settings, parser=source.detail_parser,
-                         parser_name=parser_name(source.detail_parser), source=source.name,
-                         archive=_detail_archive(options), progress=progress)
+    detail_parser = source.detail_parser
+    assert detail_parser is not None
+    archive = _detail_archive(options)
+    return on_fetcher(target, lambda fetcher: acrawl_details(
+        targets, target.settings, parser=detail_parser, parser_name=parser_name(detail_parser), source=source.name,
+        archive=archive, progress=progress, fetcher=fetcher))
 
 
 def crawl_given_details(
