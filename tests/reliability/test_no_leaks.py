@@ -84,12 +84,15 @@ def _forms(database_url: str) -> dict[str, str]:
     """The test database in every form libpq accepts, each with the password in it."""
     parts = urlsplit(database_url)
     dbname = parts.path.lstrip("/")
-    host = dict(p.split("=", 1) for p in parts.query.split("&") if p)["host"]
+    query = dict(p.split("=", 1) for p in parts.query.split("&") if p)
+    # the embedded server's URL names a socket folder in ?host=, an external one host:port
+    host = query.get("host") or parts.hostname
+    port = query.get("port") or parts.port or 5432
     return {
-        "query": f"postgresql://postgres@/{dbname}?host={host}&password={SECRET}",
-        "keyvalue": f"host={host} dbname={dbname} user=postgres password={SECRET}",
-        "quoted-keyvalue": f"host={host} dbname={dbname} user=postgres password='{SECRET} x'",
-        "hash": f"postgresql://postgres:{SECRET}#x@/{dbname}?host={host}",
+        "query": f"postgresql://postgres@/{dbname}?host={host}&port={port}&password={SECRET}",
+        "keyvalue": f"host={host} port={port} dbname={dbname} user=postgres password={SECRET}",
+        "quoted-keyvalue": f"host={host} port={port} dbname={dbname} user=postgres password='{SECRET} x'",
+        "hash": f"postgresql://postgres:{SECRET}#x@/{dbname}?host={host}&port={port}",
     }
 
 
