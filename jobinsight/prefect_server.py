@@ -145,6 +145,20 @@ def _start(directory: Path) -> ServerState:
     The state file is written as soon as the process exists, so a starter killed while waiting
     leaves a server that the next command waits for (or ``jobinsight server stop`` stops).
     """
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            return _start_once(directory)
+        except PrefectServerExited:
+            # the free port we picked can be taken by another process before the server binds it
+            # (seen with many servers starting at once): a fresh port, a few times, then the error
+            if attempt == START_ATTEMPTS:
+                raise
+            log.warning("the local Prefect server exited while starting; trying again on another port")
+    raise AssertionError("unreachable")
+
+
+def _start_once(directory: Path) -> ServerState:
+    """One start on a freshly picked port."""
     port = _free_port()
     api_url = f"http://127.0.0.1:{port}/api"
     log_path = directory / "server.log"
@@ -161,12 +175,20 @@ def _start(directory: Path) -> ServerState:
     return state
 
 
+#: Starts tried before "exited while starting" is reported.
+START_ATTEMPTS = 3
+
+
+class PrefectServerExited(PrefectServerError):
+    """The server process ended before its API answered."""
+
+
 def _wait_healthy(state: ServerState) -> None:
     """Wait for a (starting) server's API to answer; stop it and explain if it never does."""
     deadline = state.started_at + START_TIMEOUT_S
     while not _healthy(state.api_url):
         if not _is_our_server(state):
-            raise PrefectServerError(
+            raise PrefectServerExited(
                 f"The local Prefect server exited while starting; its log is {state.log}. Remove "
                 f"{state.home} to start afresh, or set PREFECT_API_URL to use another Prefect server."
             )
