@@ -38,6 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from jobinsight.staging_schema import PASSTHROUGH_COLUMNS, REPAIRED_COLUMNS, STAGING_COLUMNS
+from jobinsight.transform.codes import combine_codes
 from jobinsight.transform.companies import split_company_rating, standardize_company
 from jobinsight.transform.deadline import VN_TZ, parse_deadline_spec
 from jobinsight.transform.enrich_rules import (
@@ -124,19 +125,6 @@ def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[Any]]:
     distinct.append(None)
     codes = np.where(codes < 0, len(distinct) - 1, codes).astype(np.int64, copy=False)
     return codes, distinct
-
-
-def _combine(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """One code per distinct combination of several factorised columns, plus a row per code."""
-    key = codes[0]
-    if len(key) == 0:
-        return key.astype(np.int64), np.zeros(0, dtype=np.int64)
-    for other in codes[1:]:
-        key, _ = pd.factorize(key * (int(other.max()) + 1) + other)
-    key, _ = pd.factorize(key)  # compact codes in order of first appearance: 0..m-1
-    key = np.asarray(key, dtype=np.int64)
-    _, first_rows = np.unique(key, return_index=True)
-    return key, first_rows
 
 
 def _map_distinct(distinct: Sequence[Any], func: Callable[[Any], Any]) -> tuple[list[Any], dict[int, str]]:
@@ -388,7 +376,7 @@ def _final_salaries(
     unknown = np.array([s.salary_type == "unknown" for s in salaries], dtype=bool)[sal_codes]
     none_code = len(desc_distinct) - 1
     fallback = np.where(unknown & (desc_codes != none_code), desc_codes, -1)
-    key, rows = _combine([sal_codes, fallback + 1])
+    key, rows = combine_codes([sal_codes, fallback + 1])
     out: list[SalaryParse] = []
     sources: list[str | None] = []
     for row in rows.tolist():
@@ -453,7 +441,7 @@ def transform_batch(
     with _timed(timings, "location"):
         loc_codes, loc_distinct = _factorize(_column(work, "location"))
         det_codes, det_distinct = _factorize(_column(work, "location_detail"))
-        loc_key, loc_rows = _combine([loc_codes, det_codes])
+        loc_key, loc_rows = combine_codes([loc_codes, det_codes])
 
         def locate(row: int) -> tuple[str, str, int, str | None, str | None]:
             pairs = parse_location_pairs(det_distinct[det_codes[row]])

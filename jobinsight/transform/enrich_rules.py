@@ -35,10 +35,10 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from jobinsight.transform import capabilities, job_family, languages, seniority, work_mode
 from jobinsight.transform.capabilities import merge_capabilities
+from jobinsight.transform.codes import combine_codes
 from jobinsight.transform.job_family import decide_family, family_parts_from_hits, skill_families
 from jobinsight.transform.languages import languages_from_matches, merge_languages
 from jobinsight.transform.occupation import isco_code
@@ -439,19 +439,6 @@ def _intern(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
     return codes, list(index)
 
 
-def _combined(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """One code per distinct combination of several code columns, plus the first row of each code."""
-    key = codes[0]
-    if len(key) == 0:
-        return key.astype(np.int64), np.zeros(0, dtype=np.int64)
-    for other in codes[1:]:
-        key, _ = pd.factorize(key * (int(other.max()) + 1) + other)
-    key, _ = pd.factorize(key)  # compact codes in order of first appearance: 0..m-1
-    key = np.asarray(key, dtype=np.int64)
-    _, first_rows = np.unique(key, return_index=True)
-    return key, first_rows
-
-
 class _Fields:
     """Per-row codes of the fields of per-distinct evidence (``feats[codes[row]]``)."""
 
@@ -486,7 +473,7 @@ def _label(
     fallback: Any,
 ) -> tuple[np.ndarray, list[Any]]:
     """``func(*values)`` once per distinct combination of the given field columns."""
-    key, rows = _combined([codes for codes, _ in parts])
+    key, rows = combine_codes([codes for codes, _ in parts])
     values, failures = _map_values(
         rows.tolist(), lambda r: func(*(distinct[codes[r]] for codes, distinct in parts))
     )
@@ -536,7 +523,7 @@ def enrich_coded(
     on_failures(skill_codes, failures, "enrichment (skills)")
     skill_feats = [f or NO_SKILLS_FEATURES for f in skill_feats]
     (req_codes, req_distinct), (desc_codes, desc_distinct) = requirements, description
-    text_key, text_rows = _combined([req_codes, desc_codes])
+    text_key, text_rows = combine_codes([req_codes, desc_codes])
     text_feats, failures = _map_values(
         text_rows.tolist(), lambda r: text_features(req_distinct[req_codes[r]], desc_distinct[desc_codes[r]])
     )
