@@ -73,7 +73,12 @@ def _restart_when_a_save_stalls(admin: str, database: str, home: Path, report: d
         finally:
             conn.close()
         if stalled:
-            pg_ctl(["-w", "restart", "-m", "fast"], pgdata=data_dir(home), user=_system_user())
+            try:
+                pg_ctl(["-w", "restart", "-m", "fast"], pgdata=data_dir(home), user=_system_user())
+            except Exception:  # noqa: BLE001 - pg_ctl's start half can lose the race to the product,
+                # which starts a stopped embedded server itself; the server went down either way
+                # (the test checks the postmaster PID changed)
+                report["product_restarted_it"] = True
             report["restarted"] = True
             # the fault fires once: make sure of it even if the sequence lost its last value
             sql_exec(with_database(admin, database), "ALTER SEQUENCE public.fault_once RESTART WITH 100")
