@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from jobinsight.staging_schema import PASSTHROUGH_COLUMNS, REPAIRED_COLUMNS, STAGING_COLUMNS
-from jobinsight.transform.codes import combine_codes
+from jobinsight.transform.codes import combine_codes, map_distinct
 from jobinsight.transform.companies import split_company_rating, standardize_company
 from jobinsight.transform.deadline import VN_TZ, parse_deadline_spec
 from jobinsight.transform.enrich_rules import (
@@ -96,10 +96,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
 class _Reasons:
     """The first failure reason of each row (None while the row is healthy)."""
 
@@ -125,18 +121,6 @@ def _factorize(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[Any]]:
     distinct.append(None)
     codes = np.where(codes < 0, len(distinct) - 1, codes).astype(np.int64, copy=False)
     return codes, distinct
-
-
-def _map_distinct(distinct: Sequence[Any], func: Callable[[Any], Any]) -> tuple[list[Any], dict[int, str]]:
-    """Apply ``func`` to each distinct value, recording failures instead of raising."""
-    results: list[Any] = [None] * len(distinct)
-    failures: dict[int, str] = {}
-    for i, value in enumerate(distinct):
-        try:
-            results[i] = func(value)
-        except Exception as exc:  # a bad value quarantines its rows, never the batch
-            failures[i] = _describe(exc)
-    return results, failures
 
 
 def _object_array(values: Sequence[Any]) -> np.ndarray:
@@ -263,7 +247,7 @@ def _due_dates(
     deadline: pd.Series, crawled_at: pd.Series, reasons: _Reasons
 ) -> tuple[pd.Series, np.ndarray]:
     codes, distinct = _factorize(deadline)
-    specs, failures = _map_distinct(distinct, parse_deadline_spec)
+    specs, failures = map_distinct(distinct, parse_deadline_spec)
     reasons.add_failures(codes, failures, "deadline")
     kinds = _take([s.kind if s is not None else None for s in specs], codes)
     absolute = pd.DatetimeIndex(
@@ -287,7 +271,7 @@ def _enrichment_inputs(work: pd.DataFrame, reasons: _Reasons) -> tuple[pd.Series
     """Skills text per row, and factorised payload context fields (description, ..., category)."""
     skills_text = _json_text_column(_column(work, "skills"))
     payload_codes, payload_distinct = _factorize(_json_text_column(_column(work, "payload")))
-    parsed, failures = _map_distinct(payload_distinct, _payload_fields)
+    parsed, failures = map_distinct(payload_distinct, _payload_fields)
     reasons.add_failures(payload_codes, failures, "payload")
     empty = (None,) * len(_PAYLOAD_KEYS)
     parsed = [p if p is not None else empty for p in parsed]
@@ -331,7 +315,7 @@ def _detail_values(work: pd.DataFrame, reasons: _Reasons) -> dict[str, Any]:
     """Experience months, openings, education level and employment type, once per distinct value."""
     out: dict[str, Any] = {}
     exp_codes, exp_distinct = _factorize(_column(work, "experience"))
-    months, failures = _map_distinct(exp_distinct, experience_months)
+    months, failures = map_distinct(exp_distinct, experience_months)
     reasons.add_failures(exp_codes, failures, "experience")
     months = [m if m is not None else (None, None) for m in months]
     out["experience_min_months"] = (exp_codes, [m[0] for m in months])
@@ -340,7 +324,7 @@ def _detail_values(work: pd.DataFrame, reasons: _Reasons) -> dict[str, Any]:
                                 ("education", "education_level", education_level),
                                 ("employment_type", "employment_type", employment_type)):
         codes, distinct = _factorize(_column(work, column))
-        values, failures = _map_distinct(distinct, parse)
+        values, failures = map_distinct(distinct, parse)
         reasons.add_failures(codes, failures, column)
         out[name] = (codes, values)
     return out
@@ -417,7 +401,7 @@ def transform_batch(
 
     with _timed(timings, "salary"):
         sal_codes, sal_distinct = _factorize(_column(work, "salary"))
-        salaries, failures = _map_distinct(sal_distinct, lambda v: parse_salary(v, usd_rate, fx_rates))
+        salaries, failures = map_distinct(sal_distinct, lambda v: parse_salary(v, usd_rate, fx_rates))
         reasons.add_failures(sal_codes, failures, "salary")
         salaries = [s if s is not None else parse_salary(None) for s in salaries]
         salary_type = _take([s.salary_type for s in salaries], sal_codes)
@@ -427,14 +411,14 @@ def transform_batch(
 
     with _timed(timings, "title"):
         title_codes, title_distinct = _factorize(_column(work, "title"))
-        titles_clean, failures = _map_distinct(title_distinct, clean_title)
+        titles_clean, failures = map_distinct(title_distinct, clean_title)
         reasons.add_failures(title_codes, failures, "title")
         truncated = [title_truncated(t) for t in title_distinct]
         job_urls = _repaired_urls(_column(work, "job_url"))
 
     with _timed(timings, "company"):
         comp_codes, comp_distinct = _factorize(_column(work, "company_name"))
-        companies, failures = _map_distinct(comp_distinct, standardize_company)
+        companies, failures = map_distinct(comp_distinct, standardize_company)
         reasons.add_failures(comp_codes, failures, "company_name")
         ratings = [split_company_rating(c)[1] if isinstance(c, str) else None for c in comp_distinct]
 
@@ -448,7 +432,7 @@ def transform_batch(
             place = resolve_place(loc_distinct[loc_codes[row]], pairs)
             return _dumps(pairs), _dumps(list(place.cities)), len(place.cities), place.country, place.region
 
-        located, failures = _map_distinct(loc_rows.tolist(), locate)
+        located, failures = map_distinct(loc_rows.tolist(), locate)
         reasons.add_failures(loc_key, failures, "location")
         located = [v if v is not None else ("[]", "[]", 0, None, None) for v in located]
 

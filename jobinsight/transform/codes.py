@@ -7,7 +7,8 @@ grouping lives here once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,3 +28,20 @@ def combine_codes(codes: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     key = np.asarray(key, dtype=np.int64)
     _, first_rows = np.unique(key, return_index=True)
     return key, first_rows
+
+
+def describe_error(exc: BaseException) -> str:
+    """The reason stored with a quarantined row: the exception's type and message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def map_distinct(values: Sequence[Any], func: Callable[[Any], Any]) -> tuple[list[Any], dict[int, str]]:
+    """``func`` over each distinct value; a value that raises gets None and its reason, never stops the batch."""
+    results: list[Any] = [None] * len(values)
+    failures: dict[int, str] = {}
+    for i, value in enumerate(values):
+        try:
+            results[i] = func(value)
+        except Exception as exc:  # a bad value quarantines its rows, never the batch
+            failures[i] = describe_error(exc)
+    return results, failures

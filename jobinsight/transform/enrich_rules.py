@@ -38,7 +38,7 @@ import numpy as np
 
 from jobinsight.transform import capabilities, job_family, languages, seniority, work_mode
 from jobinsight.transform.capabilities import merge_capabilities
-from jobinsight.transform.codes import combine_codes
+from jobinsight.transform.codes import combine_codes, map_distinct
 from jobinsight.transform.job_family import decide_family, family_parts_from_hits, skill_families
 from jobinsight.transform.languages import languages_from_matches, merge_languages
 from jobinsight.transform.occupation import isco_code
@@ -416,22 +416,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _map_values(values: Sequence[Any], func: Callable[[Any], Any]) -> tuple[list[Any], dict[int, str]]:
-    """``func`` over each value; a value that raises gets None and its reason, never stops the batch."""
-    results: list[Any] = [None] * len(values)
-    failures: dict[int, str] = {}
-    for i, value in enumerate(values):
-        try:
-            results[i] = func(value)
-        except Exception as exc:  # a bad value quarantines its rows, never the batch
-            failures[i] = _describe(exc)
-    return results, failures
-
-
 def _intern(values: Sequence[Any]) -> tuple[np.ndarray, list[Any]]:
     """A code per value (equal values share one, in order of first appearance) and the distinct values."""
     index: dict[Any, int] = {}
@@ -474,7 +458,7 @@ def _label(
 ) -> tuple[np.ndarray, list[Any]]:
     """``func(*values)`` once per distinct combination of the given field columns."""
     key, rows = combine_codes([codes for codes, _ in parts])
-    values, failures = _map_values(
+    values, failures = map_distinct(
         rows.tolist(), lambda r: func(*(distinct[codes[r]] for codes, distinct in parts))
     )
     on_failures(key, failures, what)
@@ -505,10 +489,10 @@ def enrich_coded(
     # Evidence per distinct input: cleaned titles repeat far more than raw ones.
     clean_per_raw, clean_distinct = _intern(list(titles_clean))
     clean_codes = clean_per_raw[title_codes]
-    title_feats, failures = _map_values(clean_distinct, title_features)
+    title_feats, failures = map_distinct(clean_distinct, title_features)
     on_failures(clean_codes, failures, "enrichment (title)")
     title_feats = [f or NO_TITLE_FEATURES for f in title_feats]
-    raw_langs, failures = _map_values(title_distinct, raw_title_languages)
+    raw_langs, failures = map_distinct(title_distinct, raw_title_languages)
     on_failures(title_codes, failures, "enrichment (title)")
 
     def raw_level(i: int) -> str | None:  # the level a raw title states, used only when its cleaned form states none
@@ -516,15 +500,15 @@ def enrich_coded(
             return None  # the cleaned title already said all the raw one says
         return raw_title_seniority(title_distinct[i])
 
-    raw_levels, failures = _map_values(range(len(title_distinct)), raw_level)
+    raw_levels, failures = map_distinct(range(len(title_distinct)), raw_level)
     on_failures(title_codes, failures, "enrichment (title)")
     skill_codes, skill_distinct = skills
-    skill_feats, failures = _map_values(skill_distinct, skills_features_from_text)
+    skill_feats, failures = map_distinct(skill_distinct, skills_features_from_text)
     on_failures(skill_codes, failures, "enrichment (skills)")
     skill_feats = [f or NO_SKILLS_FEATURES for f in skill_feats]
     (req_codes, req_distinct), (desc_codes, desc_distinct) = requirements, description
     text_key, text_rows = combine_codes([req_codes, desc_codes])
-    text_feats, failures = _map_values(
+    text_feats, failures = map_distinct(
         text_rows.tolist(), lambda r: text_features(req_distinct[req_codes[r]], desc_distinct[desc_codes[r]])
     )
     on_failures(text_key, failures, "enrichment (text)")
@@ -541,7 +525,7 @@ def enrich_coded(
 
     def reduced(coded: Coded, func: Callable[[Any], Any]) -> tuple[np.ndarray, list[Any]]:
         codes, distinct = coded
-        values, failures = _map_values(distinct, func)
+        values, failures = map_distinct(distinct, func)
         on_failures(codes, failures, "enrichment")
         per_value, out = _intern(values)
         return per_value[codes], out
