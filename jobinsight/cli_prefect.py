@@ -56,10 +56,14 @@ def server_stop() -> None:
 
 
 def stop_cmd() -> None:
-    """Stop everything running locally: the Prefect server and the embedded PostgreSQL server."""
+    """Stop everything running locally: the warm runner, the Prefect server and the embedded PostgreSQL server."""
+    from jobinsight.config import home_dir
     from jobinsight.db.embedded import stop_server
     from jobinsight.prefect_server import stop
+    from jobinsight.warm.client import stop_runner
 
+    runner = stop_runner(home_dir())
+    typer.echo(f"stopped the warm runner (PID {runner})" if runner else "the warm runner was not running")
     state = stop()
     typer.echo(f"stopped the Prefect server (PID {state.pid})" if state else "the local Prefect server was not running")
     typer.echo("stopped the embedded PostgreSQL server" if stop_server()

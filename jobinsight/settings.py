@@ -164,6 +164,15 @@ class Settings(BaseSettings):
         "With no `PREFECT_API_URL`: `local` starts (once) and reuses a Prefect server under `JOBINSIGHT_HOME`; "
         "`temporary` lets Prefect start a throw-away server inside each command.",
         default="local")
+    warm_start: bool = _var(
+        "JOBINSIGHT_WARM_START",
+        "`run`, `process` and `scrape` are served by a warm runner under `JOBINSIGHT_HOME` that has Prefect "
+        "and pandas imported already (started by the first such command; `jobinsight stop` stops it); "
+        "`false`: every command starts cold.", "true",
+        default=True)
+    warm_idle_seconds: float = _var(
+        "JOBINSIGHT_WARM_IDLE_SECONDS", "Seconds the warm runner waits for a command before it exits.",
+        default=1800.0, gt=0, le=7 * 86400, allow_inf_nan=False)
     project_dir: Path | None = _var(
         "JOBINSIGHT_PROJECT_DIR",
         "The clone's absolute path that `jobinsight deploy` writes into the deployments' `pull` step.",

@@ -35,6 +35,9 @@ os.environ.setdefault("JOBINSIGHT_PREFECT_SERVER", "temporary")
 # Every test server listens on 127.0.0.1, which the crawler's SSRF guard refuses unless private
 # addresses are allowed; set before any test (and any CLI subprocess) reads its settings.
 os.environ.setdefault("JOBINSIGHT_ALLOW_PRIVATE_ADDRESSES", "1")
+# CLI subprocesses run cold: a warm runner (jobinsight/warm) would outlive the test that started it.
+# tests/integration/test_warm_runner.py turns it on for its own commands and stops what it started.
+os.environ.setdefault("JOBINSIGHT_WARM_START", "false")
 
 TESTS = Path(__file__).resolve().parent
 REPO_ROOT = TESTS.parent
