@@ -15,6 +15,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 import venv
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,7 @@ def _clean_env(tmp: Path) -> dict[str, str]:
     """This test's own data folder and Prefect home; nothing pointing back into the checkout."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("JOBINSIGHT_", "ETL_", "PREFECT_")) and k not in {"PYTHONPATH", "VIRTUAL_ENV"}}
-    env.update(JOBINSIGHT_HOME=str(tmp / "home"), PREFECT_HOME=str(tmp / "prefect"),
+    env.update(JOBINSIGHT_HOME=str(tmp / "home"), PREFECT_HOME=str(tmp / "prefect"), JOBINSIGHT_WARM_START="false",
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180")
     return env
 
@@ -104,6 +105,20 @@ def test_wheel_installs_into_a_fresh_venv_and_runs_the_demo_outside_the_checkout
 
         status = json.loads(_run([jobinsight, "db", "status", "--json"], outside, env).stdout)
         assert status["migrations"]["pending"] in (0, [])
+
+        # The installed command's warm runner: a second demo run is forked from it, from the wheel's code.
+        warm = dict(env, JOBINSIGHT_WARM_START="true")
+        first = json.loads(_run([jobinsight, "process", "--json"], outside, warm).stdout)  # cold; starts the runner
+        assert first["success"] is True
+        log = tmp_path / "home" / "warm-runner" / "runner.log"
+        deadline = time.monotonic() + 120
+        while "serving" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        again = json.loads(_run([jobinsight, "run", "--mode", "all", "--source", "demo", "--json"], outside, warm).stdout)
+        assert again["parts"]["scrape"]["stats"]["extra"]["unchanged"] == 60, again["message"]
+        assert "jobinsight run --mode: PID" in log.read_text()  # served by the runner, not cold
+        assert "stopped the warm runner" in _run([jobinsight, "stop"], outside, warm).stdout
     finally:
+        subprocess.run([jobinsight, "stop"], cwd=outside, env=env, capture_output=True, timeout=120)
         subprocess.run([jobinsight, "db", "stop"], cwd=outside, env=env, capture_output=True, timeout=120)
     assert not (outside / "sql").exists() and list(outside.iterdir()) == []  # nothing written beside the caller
