@@ -119,29 +119,25 @@ def start_runner(home: Path) -> None:
                          stdout=log, stderr=log, start_new_session=True, close_fds=True)
 
 
-def stop_runner(home: Path) -> int | None:
-    """Ask the home's runner to exit; its PID, or None when none was listening."""
+def _ask(home: Path, op: str) -> int | None:
+    """Send ``op`` (``stop`` or ``ping``) to the home's runner; its PID, or None when none answers."""
     sock = _connect(home)
     if sock is None:
         return None
     with sock:
         try:
-            _send(sock, {"op": "stop", "protocol": PROTOCOL_VERSION})
+            _send(sock, {"op": op, "protocol": PROTOCOL_VERSION})
             reply = next(_lines(sock), None)
         except (OSError, ValueError):
             return None
     return reply.get("pid") if reply else None
+
+
+def stop_runner(home: Path) -> int | None:
+    """Ask the home's runner to exit (commands it is running carry on); its PID, or None when none was listening."""
+    return _ask(home, "stop")
 
 
 def runner_pid(home: Path) -> int | None:
-    """PID of the home's runner if one answers (``jobinsight server status``, tests)."""
-    sock = _connect(home)
-    if sock is None:
-        return None
-    with sock:
-        try:
-            _send(sock, {"op": "ping", "protocol": PROTOCOL_VERSION})
-            reply = next(_lines(sock), None)
-        except (OSError, ValueError):
-            return None
-    return reply.get("pid") if reply else None
+    """PID of the home's runner if one answers (``jobinsight stop``, tests, benchmarks)."""
+    return _ask(home, "ping")

@@ -66,6 +66,18 @@ def _wait_for_runner(home: Path, env: dict[str, str], not_pid: int | None = None
     raise AssertionError(f"no runner answered; its log: {log.read_text() if log.exists() else '(none)'}")
 
 
+def _start_runner(home: Path, env: dict[str, str]) -> int:
+    """Start a runner with the environment of ``env`` (as a first command would) and wait until it answers."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        start_runner(home)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return _wait_for_runner(home, env)
+
+
 def _served(home: Path) -> int:
     """Commands the runner has forked so far (one log line each)."""
     return (runner_dir(home) / "runner.log").read_text().count(": PID ")
@@ -105,14 +117,7 @@ def test_commands_after_the_first_are_served_warm_with_the_callers_output_and_ex
 def test_a_caller_with_other_import_time_settings_runs_cold_and_replaces_the_runner(
         home: Path, database_url: str, prefect_api_url: str) -> None:
     env = _env(home, database_url, prefect_api_url)
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
-        start_runner(home)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    old = _wait_for_runner(home, env)
+    old = _start_runner(home, env)
 
     other = dict(env, PREFECT_LOGGING_LEVEL="WARNING")  # read by Prefect at import time: the runner cannot serve it
     result = _cli("process", "--json", env=other)
@@ -143,14 +148,7 @@ def test_ctrl_c_in_the_caller_stops_the_command_in_the_runner(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     env = _env(home, database_url, prefect_api_url, JOBINSIGHT_RESPECT_ROBOTS="false")
     try:
-        saved = dict(os.environ)
-        os.environ.update(env)
-        try:
-            start_runner(home)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
-        _wait_for_runner(home, env)
+        _start_runner(home, env)
         caller = subprocess.Popen([*JOBINSIGHT, "scrape", "--source", "topcv", "--fetcher", "http", "--max-pages", "1",
                                    "--base-url", f"http://127.0.0.1:{server.server_port}/viec-lam-it"],
                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
