@@ -38,6 +38,7 @@ import yaml
 
 from jobinsight.db.urls import mask_url, passwords_of, scrub, to_libpq
 from jobinsight.errors import UserFacingError
+from jobinsight.settings import get_settings
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 WORK_POOL = "jobinsight"
@@ -235,10 +236,24 @@ def apply_prefect_yaml(project_dir: Path, block: str | None, *, echo=None,  # no
         raise DeployError(f"`prefect deploy --all` failed (exit {proc.returncode}) in {project_dir}: {tail}")
 
 
+def block_choice(block: str | None) -> tuple[str, bool]:
+    """(the database block to use, whether it was named) from ``--block``, else JOBINSIGHT_DB_BLOCK.
+
+    Read through the settings model like every other variable, so an empty or blank value counts
+    as unset here exactly as it does for the flows that later load the block. A named block that
+    does not exist is an error; the default one is optional.
+    """
+    if block:
+        return block, True
+    configured = get_settings().db_block
+    return (configured, True) if configured else (DEFAULT_BLOCK, False)
+
+
 def deploy(database_url: str | None = None, block: str | None = None, project_dir: Path = PROJECT_DIR,
            echo=None, git_repo: str | None = None, git_branch: str | None = None,  # noqa: ANN001 - print-like
            prefect_file: Path | None = None) -> DeployReport:
     """Work pool, block, deployments — see the module docstring."""
+    get_settings()  # a bad JOBINSIGHT_*/ETL_* value stops here, before any server is started or touched
     prefect_file = prefect_file or project_dir / "prefect.yaml"
     if not prefect_file.is_file():
         raise DeployError(f"No prefect.yaml in {project_dir}: run this from a clone of the repository.")
@@ -255,14 +270,13 @@ def _deploy_to(url: str, database_url: str | None, block: str | None, project_di
     report = DeployReport(api_url=url, work_pool=WORK_POOL)
     report.work_pool_created = asyncio.run(_ensure_work_pool(WORK_POOL))
 
-    explicit_block = block is not None
-    block = block or os.environ.get("JOBINSIGHT_DB_BLOCK") or DEFAULT_BLOCK
+    block, named = block_choice(block)
     if database_url:
         report.database = save_database_block(database_url, block)
         report.block, report.block_saved = block, True
     elif asyncio.run(_block_exists(block)):
         report.block = block
-    elif explicit_block or os.environ.get("JOBINSIGHT_DB_BLOCK"):
+    elif named:
         raise DeployError(
             f"There is no SqlAlchemyConnector block named {block!r} on {url}. Pass --database-url to create it, "
             "or leave out --block (and JOBINSIGHT_DB_BLOCK) to let each worker use its own JOBINSIGHT_DATABASE_URL."

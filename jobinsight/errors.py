@@ -6,7 +6,12 @@ the text the CLI prints, scrubbed of passwords.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jobinsight.db.urls import scrub
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class UserFacingError(RuntimeError):
@@ -51,34 +56,73 @@ def _prefect_api_url() -> str | None:
         return None
 
 
+#: Prefect's own reachability probes (the health check before a run, the version check of a new
+#: client): any answer but 200 from these means the URL does not lead to a working Prefect API.
+_PROBES = ("/health", "/admin/version")
+
+
 def _prefect_api_unreachable(exc: BaseException) -> str | None:
     """The message for a Prefect API that does not answer, if that is what ``exc`` (or its cause) is.
 
-    Only errors of requests to the configured API count: a job board or an LLM endpoint that
-    does not answer is a different problem with a different fix.
+    Recognised by type and request, never by message text (Prefect's wording changes between
+    releases): somewhere in the chain an httpx transport error (refused, timed out, no such host)
+    of a request to the configured API, or an HTTP error status from one of Prefect's
+    reachability probes there (a proxy's 502/503, a URL without ``/api``). Prefect wraps both
+    in a plain ``RuntimeError`` whose cause is the httpx error. Only requests to the configured
+    API count: a job board or an LLM endpoint that does not answer is a different problem with a
+    different fix, and so is a wrong API key (401/403).
     """
     import httpx
 
     api_url = _prefect_api_url()
+    if api_url is None:
+        return None
+    try:
+        api = httpx.URL(str(api_url))
+    except (httpx.InvalidURL, TypeError):
+        return None
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        hit = api_url is not None and str(current).startswith(f"Failed to reach API at {api_url.rstrip('/')}")
-        if not hit and api_url is not None and isinstance(current, httpx.TransportError):
-            try:
-                hit = str(current.request.url).startswith(api_url.rstrip("/"))
-            except RuntimeError:  # an error raised before its request was set
-                hit = False
-        if hit:
+        reason = _unanswered(current, api)
+        if reason is not None:
             return (
-                f"error: the Prefect API at {scrub(str(api_url))} did not answer "
-                f"({type(current.__cause__ or current).__name__}). "
+                f"error: the Prefect API at {scrub(str(api_url))} did not answer ({reason}). "
                 "Start it (`prefect server start`), fix PREFECT_API_URL, or unset PREFECT_API_URL to let "
                 "jobinsight use its local Prefect server (`jobinsight server start`)."
             )
         current = current.__cause__ or current.__context__
     return None
+
+
+def _unanswered(exc: BaseException, api: httpx.URL) -> str | None:
+    """Why a request to ``api`` got no usable answer, if ``exc`` is such a failure; else None."""
+    import httpx
+
+    if isinstance(exc, httpx.TransportError):
+        request = _request_of(exc)
+        return type(exc).__name__ if request is not None and _under(request.url, api) else None
+    if isinstance(exc, httpx.HTTPStatusError):  # prefect.exceptions.PrefectHTTPStatusError too
+        status = exc.response.status_code
+        path = exc.request.url.path.removeprefix(api.path.rstrip("/"))
+        if _under(exc.request.url, api) and path in _PROBES and status not in (401, 403):
+            return f"HTTP {status} from {path}"
+    return None
+
+
+def _request_of(exc: httpx.TransportError) -> httpx.Request | None:
+    try:
+        return exc.request
+    except RuntimeError:  # raised before a request was attached (httpx sets it once it has one)
+        return None
+
+
+def _under(url: httpx.URL, api: httpx.URL) -> bool:
+    """Whether ``url`` is the API's or below it (same scheme, host and port; path inside)."""
+    base = api.path.rstrip("/")
+    return ((url.scheme, url.host, url.port) == (api.scheme, api.host, api.port)
+            and (url.path == base or url.path.startswith(base + "/")))
 
 
 def _known_types() -> tuple[type[BaseException], ...]:

@@ -52,8 +52,8 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = _var(
         "JOBINSIGHT_DATABASE_URL", "PostgreSQL URL; wins over everything else.", None, default=None)
     db_block: str | None = _var(
-        "JOBINSIGHT_DB_BLOCK", "Name of a Prefect SqlAlchemyConnector block to take the database from.",
-        None, default=None)
+        "JOBINSIGHT_DB_BLOCK", "Name of a Prefect SqlAlchemyConnector block to take the database from; "
+        "also the block `jobinsight deploy` uses when `--block` is not given.", None, default=None)
     home: Path | None = _var(
         "JOBINSIGHT_HOME", "Where the embedded PostgreSQL data folder and the page archive live.",
         "per-user data folder (e.g. `~/.local/share/jobinsight`)", default=None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import session
 
 TITLES = [
     "Kế Toán Tổng Hợp", "Kế Toán Thuế - Làm Việc Tại Gò Vấp, HCM", "Nhân Viên Kinh Doanh Phần Mềm",
@@ -152,14 +152,11 @@ def generate_raw_rows(url: str, n: int, *, start: int = 1, seed: int = 42) -> in
         "cats": CATEGORIES, "reqs": REQUIREMENTS, "descs": DESCRIPTIONS,
         "seed": seed, "start": start, "n": n,
     }
-    conn = connect(url, application_name="jobinsight-synthetic")
-    try:
+    with session(url, application_name="jobinsight-synthetic") as conn:
         with conn, conn.cursor() as cur:
             cur.execute(_INSERT, params)
             inserted = cur.rowcount
-        conn.autocommit = True
+        conn.autocommit = True  # ANALYZE after the commit, so the planner sees the new rows at once
         with conn.cursor() as cur:
             cur.execute("ANALYZE public.raw_jobs")
-    finally:
-        conn.close()
     return inserted

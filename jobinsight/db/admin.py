@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit, urlunsplit
 
-import psycopg2
 from psycopg2 import sql
+
+from jobinsight.db.connect import session
 
 
 def with_database(url: str, database: str) -> str:
@@ -21,10 +22,6 @@ def with_database(url: str, database: str) -> str:
 
 def admin_execute(url: str, statement: sql.Composable, *, maintenance_db: str | None = "postgres") -> None:
     """Run one statement in autocommit mode, in the server's maintenance database by default."""
-    conn = psycopg2.connect(with_database(url, maintenance_db) if maintenance_db else url)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(statement)
-    finally:
-        conn.close()
+    target = with_database(url, maintenance_db) if maintenance_db else url
+    with session(target, application_name="jobinsight-admin", autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute(statement)

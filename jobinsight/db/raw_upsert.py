@@ -27,7 +27,7 @@ import logging
 import math
 import random
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -47,28 +47,28 @@ TEXT_COLUMNS = ("title", "job_url", "company_name", "company_url", "salary", "lo
 #: Text columns only a detail page fills (V008).
 DETAIL_TEXT_COLUMNS = ("description", "requirements", "benefits", "job_level", "experience", "education",
                        "openings", "employment_type", "job_category")
-_COLUMNS = (("source", "job_id") + TEXT_COLUMNS + ("skills", "verified_employer", "posted_time", "payload")
-            + ("page_kind", "listing_hash") + DETAIL_TEXT_COLUMNS + ("work_locations", "detail_scraped_at"))
+#: The temporary table a batch is loaded into: (column, type), in the order of a prepared row.
+_TEMP_TABLE = (
+    (("source", "text"), ("job_id", "text")) + tuple((c, "text") for c in TEXT_COLUMNS)
+    + (("skills", "jsonb"), ("verified_employer", "boolean"), ("posted_time", "timestamptz"), ("payload", "jsonb"),
+       ("page_kind", "text"), ("listing_hash", "text"))
+    + tuple((c, "text") for c in DETAIL_TEXT_COLUMNS)
+    + (("work_locations", "jsonb"), ("detail_scraped_at", "timestamptz"))
+)
+_COLUMNS = tuple(name for name, _ in _TEMP_TABLE)
 #: The order page kinds are written in when one call carries several for one posting.
 _KIND_ORDER = ("listing", "full", "detail")
 
-_CREATE_TEMP = """
-CREATE TEMP TABLE jobinsight_scraped (
-    source text, job_id text, title text, job_url text, company_name text, company_url text, salary text,
-    location text, location_detail text, deadline text, last_update text, logo_url text,
-    skills jsonb, verified_employer boolean, posted_time timestamptz, payload jsonb,
-    page_kind text, listing_hash text,
-    description text, requirements text, benefits text, job_level text, experience text, education text,
-    openings text, employment_type text, job_category text, work_locations jsonb, detail_scraped_at timestamptz
-) ON COMMIT DROP;
+_CREATE_TEMP = sql.SQL("""
+CREATE TEMP TABLE jobinsight_scraped ({}) ON COMMIT DROP;
 CREATE TEMP TABLE jobinsight_scraped_before ON COMMIT DROP AS
     SELECT ''::text AS source, ''::text AS job_id, ''::text AS content_hash WITH NO DATA;
-"""
+""").format(sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(kind))
+                               for name, kind in _TEMP_TABLE))
 _INSERT_TEMP = sql.SQL("INSERT INTO jobinsight_scraped ({}) VALUES %s").format(
     sql.SQL(", ").join(sql.Identifier(c) for c in _COLUMNS)
 )
-_TEMPLATE = "(" + ", ".join(["%s"] * 12 + ["%s::jsonb", "%s", "%s", "%s::jsonb"] + ["%s"] * 11
-                            + ["%s::jsonb", "%s"]) + ")"
+_TEMPLATE = "(" + ", ".join("%s::jsonb" if kind == "jsonb" else "%s" for _, kind in _TEMP_TABLE) + ")"
 
 _SNAPSHOT = """
 INSERT INTO jobinsight_scraped_before (source, job_id, content_hash)
@@ -86,74 +86,51 @@ SELECT r.source, r.job_id, r.content_hash
 #   full     (a JSON-LD page: the whole posting) everything, detail columns where it has them.
 # The content hash is computed over the merged row, so a listing re-crawl of a posting that has
 # details is "unchanged" when nothing changed.
-_UPSERT = """
+# Each rule below is that table for one kind of column; {s} is the scraped value, {r} the stored one.
+_CARD = ("CASE s.page_kind WHEN 'detail' THEN COALESCE({r}, {s}) "
+         "WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN {s} ELSE COALESCE({s}, {r}) END "
+         "ELSE {s} END")
+#: A card column the detail page also shows, better (the visible deadline, every city): it wins.
+_CARD_DETAIL_WINS = ("CASE s.page_kind WHEN 'detail' THEN COALESCE({s}, {r}) "
+                     "WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN {s} ELSE COALESCE({r}, {s}) END "
+                     "ELSE {s} END")
+#: Only a card has it: a detail page leaves the stored value.
+_CARD_ONLY = "CASE WHEN s.page_kind = 'detail' AND r.id IS NOT NULL THEN {r} ELSE {s} END"
+#: Only a detail page (or a full page) has it: a listing leaves the stored value.
+_DETAIL = "CASE s.page_kind WHEN 'listing' THEN {r} WHEN 'detail' THEN {s} ELSE COALESCE({s}, {r}) END"
+#: Never erased by a NULL; the detail page's wins once the row has details.
+_POSTED = ("CASE s.page_kind WHEN 'detail' THEN COALESCE({s}, {r}) "
+           "ELSE CASE WHEN r.detail_scraped_at IS NULL THEN COALESCE({s}, {r}) ELSE COALESCE({r}, {s}) END END")
+#: A detail page's payload goes under "detail"; another page's replaces the rest and keeps that key.
+_PAYLOAD = ("CASE s.page_kind WHEN 'detail' THEN COALESCE({r}, '{{}}'::jsonb) || jsonb_build_object('detail', {s}) "
+            "ELSE COALESCE({s}, '{{}}'::jsonb) "
+            "|| COALESCE(jsonb_strip_nulls(jsonb_build_object('detail', {r} -> 'detail')), '{{}}'::jsonb) END")
+_LISTING_HASH = "CASE WHEN s.page_kind = 'listing' THEN {s} ELSE {r} END"
+
+#: Every stored column of a posting and the rule that merges it: the one place they are listed.
+_MERGE = (
+    ("title", _CARD), ("job_url", _CARD), ("company_name", _CARD), ("company_url", _CARD), ("salary", _CARD),
+    ("location", _CARD_DETAIL_WINS), ("location_detail", _CARD), ("deadline", _CARD_DETAIL_WINS),
+    ("last_update", _CARD_ONLY), ("logo_url", _CARD), ("skills", _CARD_ONLY), ("verified_employer", _CARD_ONLY),
+    ("posted_time", _POSTED), ("payload", _PAYLOAD), ("listing_hash", _LISTING_HASH),
+    *((c, _DETAIL) for c in DETAIL_TEXT_COLUMNS), ("work_locations", _DETAIL), ("detail_scraped_at", _DETAIL),
+)
+
+
+def _merged(column: str, rule: str) -> sql.Composed:
+    return sql.SQL(rule + " AS {c}").format(s=sql.Identifier("s", column), r=sql.Identifier("r", column),
+                                            c=sql.Identifier(column))
+
+
+def _names(columns: Iterable[str]) -> sql.Composed:
+    return sql.SQL(", ").join(sql.Identifier(c) for c in columns)
+
+
+_MERGED_COLUMNS = tuple(column for column, _ in _MERGE)
+_UPSERT = sql.SQL("""
 WITH merged AS (
     SELECT s.source, s.job_id, r.id IS NOT NULL AS existed, r.content_hash AS old_hash,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.title, s.title)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.title ELSE COALESCE(s.title, r.title) END
-             ELSE s.title END AS title,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.job_url, s.job_url)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.job_url ELSE COALESCE(s.job_url, r.job_url) END
-             ELSE s.job_url END AS job_url,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.company_name, s.company_name)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.company_name
-                                      ELSE COALESCE(s.company_name, r.company_name) END
-             ELSE s.company_name END AS company_name,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.company_url, s.company_url)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.company_url
-                                      ELSE COALESCE(s.company_url, r.company_url) END
-             ELSE s.company_url END AS company_url,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.salary, s.salary)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.salary ELSE COALESCE(s.salary, r.salary) END
-             ELSE s.salary END AS salary,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(s.location, r.location)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.location ELSE COALESCE(r.location, s.location) END
-             ELSE s.location END AS location,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.location_detail, s.location_detail)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.location_detail
-                                      ELSE COALESCE(s.location_detail, r.location_detail) END
-             ELSE s.location_detail END AS location_detail,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(s.deadline, r.deadline)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.deadline ELSE COALESCE(r.deadline, s.deadline) END
-             ELSE s.deadline END AS deadline,
-        CASE WHEN s.page_kind = 'detail' AND r.id IS NOT NULL THEN r.last_update ELSE s.last_update END AS last_update,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(r.logo_url, s.logo_url)
-             WHEN 'listing' THEN CASE WHEN r.detail_scraped_at IS NULL THEN s.logo_url ELSE COALESCE(s.logo_url, r.logo_url) END
-             ELSE s.logo_url END AS logo_url,
-        CASE WHEN s.page_kind = 'detail' AND r.id IS NOT NULL THEN r.skills ELSE s.skills END AS skills,
-        CASE WHEN s.page_kind = 'detail' AND r.id IS NOT NULL THEN r.verified_employer
-             ELSE s.verified_employer END AS verified_employer,
-        CASE s.page_kind WHEN 'detail' THEN COALESCE(s.posted_time, r.posted_time)
-             ELSE CASE WHEN r.detail_scraped_at IS NULL THEN COALESCE(s.posted_time, r.posted_time)
-                       ELSE COALESCE(r.posted_time, s.posted_time) END END AS posted_time,
-        CASE s.page_kind
-             WHEN 'detail' THEN COALESCE(r.payload, '{}'::jsonb) || jsonb_build_object('detail', s.payload)
-             ELSE COALESCE(s.payload, '{}'::jsonb)
-                  || COALESCE(jsonb_strip_nulls(jsonb_build_object('detail', r.payload -> 'detail')), '{}'::jsonb)
-        END AS payload,
-        CASE WHEN s.page_kind = 'listing' THEN s.listing_hash ELSE r.listing_hash END AS listing_hash,
-        CASE s.page_kind WHEN 'listing' THEN r.description WHEN 'detail' THEN s.description
-             ELSE COALESCE(s.description, r.description) END AS description,
-        CASE s.page_kind WHEN 'listing' THEN r.requirements WHEN 'detail' THEN s.requirements
-             ELSE COALESCE(s.requirements, r.requirements) END AS requirements,
-        CASE s.page_kind WHEN 'listing' THEN r.benefits WHEN 'detail' THEN s.benefits
-             ELSE COALESCE(s.benefits, r.benefits) END AS benefits,
-        CASE s.page_kind WHEN 'listing' THEN r.job_level WHEN 'detail' THEN s.job_level
-             ELSE COALESCE(s.job_level, r.job_level) END AS job_level,
-        CASE s.page_kind WHEN 'listing' THEN r.experience WHEN 'detail' THEN s.experience
-             ELSE COALESCE(s.experience, r.experience) END AS experience,
-        CASE s.page_kind WHEN 'listing' THEN r.education WHEN 'detail' THEN s.education
-             ELSE COALESCE(s.education, r.education) END AS education,
-        CASE s.page_kind WHEN 'listing' THEN r.openings WHEN 'detail' THEN s.openings
-             ELSE COALESCE(s.openings, r.openings) END AS openings,
-        CASE s.page_kind WHEN 'listing' THEN r.employment_type WHEN 'detail' THEN s.employment_type
-             ELSE COALESCE(s.employment_type, r.employment_type) END AS employment_type,
-        CASE s.page_kind WHEN 'listing' THEN r.job_category WHEN 'detail' THEN s.job_category
-             ELSE COALESCE(s.job_category, r.job_category) END AS job_category,
-        CASE s.page_kind WHEN 'listing' THEN r.work_locations WHEN 'detail' THEN s.work_locations
-             ELSE COALESCE(s.work_locations, r.work_locations) END AS work_locations,
-        CASE s.page_kind WHEN 'listing' THEN r.detail_scraped_at WHEN 'detail' THEN s.detail_scraped_at
-             ELSE COALESCE(s.detail_scraped_at, r.detail_scraped_at) END AS detail_scraped_at
+        {merged}
       FROM jobinsight_scraped s
       LEFT JOIN public.raw_jobs r ON r.source = s.source AND r.job_id = s.job_id
      WHERE s.page_kind = %(kind)s
@@ -167,38 +144,25 @@ WITH merged AS (
                    'job_category', m.job_category, 'work_locations', m.work_locations)) AS new_hash
       FROM merged m
 )
-INSERT INTO public.raw_jobs AS r (
-    source, job_id, title, job_url, company_name, company_url, salary, location, location_detail, deadline,
-    last_update, logo_url, skills, verified_employer, posted_time, payload, content_hash, listing_hash,
-    description, requirements, benefits, job_level, experience, education, openings, employment_type,
-    job_category, work_locations, detail_scraped_at,
-    is_scraped, scrape_date, first_seen_at, last_seen_at, crawled_at, is_processed)
-SELECT source, job_id, title, job_url, company_name, company_url, salary, location, location_detail, deadline,
-       last_update, logo_url, skills, verified_employer, posted_time, payload, new_hash, listing_hash,
-       description, requirements, benefits, job_level, experience, education, openings, employment_type,
-       job_category, work_locations, detail_scraped_at,
-       true, now(), now(), now(), now(), false
+INSERT INTO public.raw_jobs AS r (source, job_id, {columns}, content_hash,
+                                  is_scraped, scrape_date, first_seen_at, last_seen_at, crawled_at, is_processed)
+SELECT source, job_id, {columns}, new_hash, true, now(), now(), now(), now(), false
   FROM incoming
  ORDER BY source, job_id  -- key order: concurrent upserts lock rows in the same order
 ON CONFLICT (source, job_id) DO UPDATE SET
-    title = EXCLUDED.title, job_url = EXCLUDED.job_url, company_name = EXCLUDED.company_name,
-    company_url = EXCLUDED.company_url, salary = EXCLUDED.salary, location = EXCLUDED.location,
-    location_detail = EXCLUDED.location_detail, deadline = EXCLUDED.deadline,
-    last_update = EXCLUDED.last_update, logo_url = EXCLUDED.logo_url, skills = EXCLUDED.skills,
-    verified_employer = EXCLUDED.verified_employer, posted_time = EXCLUDED.posted_time,
-    payload = EXCLUDED.payload, content_hash = EXCLUDED.content_hash, listing_hash = EXCLUDED.listing_hash,
-    description = EXCLUDED.description, requirements = EXCLUDED.requirements, benefits = EXCLUDED.benefits,
-    job_level = EXCLUDED.job_level, experience = EXCLUDED.experience, education = EXCLUDED.education,
-    openings = EXCLUDED.openings, employment_type = EXCLUDED.employment_type,
-    job_category = EXCLUDED.job_category, work_locations = EXCLUDED.work_locations,
-    detail_scraped_at = EXCLUDED.detail_scraped_at,
+    {updates}, content_hash = EXCLUDED.content_hash,
     is_scraped = true, scrape_date = now(), last_seen_at = now(), crawled_at = now(),
     is_processed = r.is_processed AND r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash,
     process_error = CASE WHEN r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
                          THEN r.process_error END,
     process_attempts = CASE WHEN r.content_hash IS NOT DISTINCT FROM EXCLUDED.content_hash
                             THEN r.process_attempts ELSE 0 END
-"""
+""").format(
+    merged=sql.SQL(",\n        ").join(_merged(column, rule) for column, rule in _MERGE),
+    columns=_names(_MERGED_COLUMNS),
+    updates=sql.SQL(", ").join(sql.SQL("{c} = {e}").format(c=sql.Identifier(c), e=sql.Identifier("excluded", c))
+                               for c in _MERGED_COLUMNS),
+)
 
 # Counted per posting over the whole call (a new posting whose card and detail page both came in
 # is one insert, not an insert and an update).
@@ -288,6 +252,21 @@ def _oversized(name: str, value: str | None, limit: int) -> str | None:
     return f"{OVERSIZED}: {name} is {size:,} bytes, over the limit of {limit:,} (JOBINSIGHT_MAX_FIELD_BYTES)"
 
 
+def _texts(record: Mapping[str, Any], names: Sequence[str], limit: int) -> tuple[list[str | None], str | None]:
+    """The text columns ``names`` of a record, cleaned, or the reason one cannot be stored (too big)."""
+    values: list[str | None] = []
+    for name in names:
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            value = str(value)
+        value = _clean_text(value)
+        reason = _oversized(name, value, limit)
+        if reason:
+            return values, reason
+        values.append(value)
+    return values, None
+
+
 def _prepare(record: Mapping[str, Any], limit: int = 1 << 20) -> tuple[tuple | None, str | None]:
     """The temp-table tuple for one record, or the reason it cannot be stored."""
     # NUL bytes and lone surrogates go first, so a key or title made only of them counts as missing.
@@ -302,16 +281,9 @@ def _prepare(record: Mapping[str, Any], limit: int = 1 << 20) -> tuple[tuple | N
             return None, f"{name} longer than {MAX_KEY_BYTES} bytes"
     if not isinstance(title, str) or not title.strip():
         return None, "missing title"
-    texts = []
-    for name in TEXT_COLUMNS:
-        value = record.get(name)
-        if value is not None and not isinstance(value, str):
-            value = str(value)
-        value = _clean_text(value)
-        reason = _oversized(name, value, limit)
-        if reason:
-            return None, reason
-        texts.append(value)
+    texts, reason = _texts(record, TEXT_COLUMNS, limit)
+    if reason:
+        return None, reason
     skills = record.get("skills")
     if skills is not None and not isinstance(skills, list):
         skills = [skills]
@@ -339,16 +311,9 @@ def _prepare(record: Mapping[str, Any], limit: int = 1 << 20) -> tuple[tuple | N
     kind = record.get("page_kind") or "listing"
     if kind not in _KIND_ORDER:
         return None, f"page_kind {str(kind)[:40]!r} is not one of {', '.join(_KIND_ORDER)}"
-    details = []
-    for name in DETAIL_TEXT_COLUMNS:
-        value = record.get(name)
-        if value is not None and not isinstance(value, str):
-            value = str(value)
-        value = _clean_text(value)
-        reason = _oversized(name, value, limit)
-        if reason:
-            return None, reason
-        details.append(value)
+    details, reason = _texts(record, DETAIL_TEXT_COLUMNS, limit)
+    if reason:
+        return None, reason
     locations = record.get("work_locations")
     detail_at = record.get("detail_scraped_at")
     if detail_at is not None and (not isinstance(detail_at, datetime) or detail_at.utcoffset() is None):

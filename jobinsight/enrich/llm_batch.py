@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import psycopg2.extensions
 
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import session
 from jobinsight.db.urls import scrub
 from jobinsight.enrich.client import CircuitBreaker, ItemResult, LlmCaller
 from jobinsight.enrich.limiter import RateLimiter
@@ -384,44 +384,45 @@ def enrich_batch_with_llm(staging: pd.DataFrame, raw: pd.DataFrame, *, db_url: s
     new_answers: list[Answer] = []
     marks: list[PendingMark] = []
 
-    conn = connect(db_url, application_name="jobinsight-llm")
-    gate: _QuotaGate | None = None
-    try:
-        hits, hit_columns = _cached_columns(conn, settings, distinct_index)
-        columns[hits] = hit_columns
-        from_cache[hits] = True
-        misses = np.flatnonzero(~from_cache).tolist()
+    # one connection, several transactions: each quota reservation commits on its own (other runs
+    # must see it while requests run), and so does the final save of answers and marks
+    with session(db_url, application_name="jobinsight-llm") as conn:
+        gate: _QuotaGate | None = None
+        try:
+            hits, hit_columns = _cached_columns(conn, settings, distinct_index)
+            columns[hits] = hit_columns
+            from_cache[hits] = True
+            misses = np.flatnonzero(~from_cache).tolist()
 
-        gate = _QuotaGate(run_state, conn, chunk=min(len(misses), settings.rpm))
-        if misses:
-            need = [int(first_row[k]) for k in misses if int(first_row[k]) not in postings_by_row]
-            index = _RawIndex(raw, raw_ids[need])
-            prompts = []
-            for k in misses:
-                row = int(first_row[k])
-                prompts.append(postings_by_row.get(row) or index.posting(int(raw_ids[row]), titles[row], skills[row]))
-            results = _ask(prompts, settings, run_state, gate, max_workers, deadline)
-            for k, result in zip(misses, results, strict=True):
-                report.requests += result.requests
-                report.retries += result.retries
-                report.tokens += result.tokens
-                if result.answer is not None:
-                    columns[k] = result.answer.columns()
-                    new_answers.append(Answer(distinct[k], answer_json(result.answer), result.answer_tokens))
-                    continue
-                if result.fallback is not None:
-                    fallback[k] = result.fallback
-                    if result.fallback not in _RETRY_LATER:
+            gate = _QuotaGate(run_state, conn, chunk=min(len(misses), settings.rpm))
+            if misses:
+                need = [int(first_row[k]) for k in misses if int(first_row[k]) not in postings_by_row]
+                index = _RawIndex(raw, raw_ids[need])
+                prompts = []
+                for k in misses:
+                    row = int(first_row[k])
+                    prompts.append(postings_by_row.get(row) or index.posting(int(raw_ids[row]), titles[row], skills[row]))
+                results = _ask(prompts, settings, run_state, gate, max_workers, deadline)
+                for k, result in zip(misses, results, strict=True):
+                    report.requests += result.requests
+                    report.retries += result.retries
+                    report.tokens += result.tokens
+                    if result.answer is not None:
+                        columns[k] = result.answer.columns()
+                        new_answers.append(Answer(distinct[k], answer_json(result.answer), result.answer_tokens))
                         continue
-                else:
-                    pending[k] = result.pending or "unknown"
-                marked[k] = True
-                marks.append(PendingMark(distinct[k], int(raw_ids[first_row[k]]), fallback.get(k) or pending[k]))
-        save_outcomes(conn, settings.model, PROMPT_VERSION, new_answers, marks)
-    finally:
-        if gate is not None:
-            report.quota_state = gate.close(report.tokens)
-        conn.close()
+                    if result.fallback is not None:
+                        fallback[k] = result.fallback
+                        if result.fallback not in _RETRY_LATER:
+                            continue
+                    else:
+                        pending[k] = result.pending or "unknown"
+                    marked[k] = True
+                    marks.append(PendingMark(distinct[k], int(raw_ids[first_row[k]]), fallback.get(k) or pending[k]))
+            save_outcomes(conn, settings.model, PROMPT_VERSION, new_answers, marks)
+        finally:
+            if gate is not None:
+                report.quota_state = gate.close(report.tokens)
 
     # --- apply to the frame, and count rows ---------------------------------------------------
     llm_key = columns[:, 0] != None  # noqa: E711 - elementwise on an object array

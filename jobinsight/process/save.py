@@ -22,7 +22,7 @@ from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from jobinsight import staging_schema
-from jobinsight.db.connect import connect
+from jobinsight.db.connect import transaction
 from jobinsight.errors import StatementTimeoutError, is_statement_timeout
 from jobinsight.process.claims import Claim, release_claim
 
@@ -182,9 +182,8 @@ def save_batch(url: str, claim: Claim, staging: pd.DataFrame | StagingRows, quar
     """Write one processed batch atomically (see module docstring); ``staging`` as a frame or encoded."""
     rows = staging if isinstance(staging, StagingRows) else StagingRows.encode(staging)
     del staging
-    conn = connect(url, application_name="jobinsight-save")
     try:
-        with conn, conn.cursor() as cur:
+        with transaction(url, application_name="jobinsight-save") as conn, conn.cursor() as cur:
             previous = _previous_result(cur, claim, run_id)
             if previous is not None:
                 return previous
@@ -229,8 +228,6 @@ def save_batch(url: str, claim: Claim, staging: pd.DataFrame | StagingRows, quar
             f"{max(1, claim.n_rows // 2 ** MAX_SPLITS):,}), or raise statement_timeout for this database "
             "(ALTER DATABASE ... SET statement_timeout = ...)."
         ) from None
-    finally:
-        conn.close()
 
 
 def _mark_and_upsert(cur, claim: Claim, run_id: str, staged_ids: np.ndarray) -> tuple[int, int]:  # noqa: ANN001

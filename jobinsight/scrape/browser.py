@@ -66,6 +66,8 @@ class BrowserResult:
     notes: tuple[str, ...] = ()
     limit: str | None = None
     limit_message: str | None = None
+    #: The answer's ``Retry-After`` header (a 429 or 503 asking us to wait), for the retry logic.
+    retry_after: str | None = None
 
 
 @dataclass(slots=True)
@@ -73,6 +75,7 @@ class _PageState:
     """What one fetch saw; reset before each fetch of a reused tab."""
 
     status: int | None = None
+    retry_after: str | None = None
     refused: list[tuple[str, str, str]] = field(default_factory=list)
     #: Requests of the page's own (scripts, XHR) refused by the address/scheme check.
     blocked_requests: list[str] = field(default_factory=list)
@@ -89,9 +92,13 @@ class _Tab:
 class BrowserSession:
     """One headless Chromium for a fetcher's life; ``await fetch(url)``, then ``await close()``."""
 
-    def __init__(self, settings: Any, check_target: TargetCheck) -> None:
+    def __init__(self, settings: Any, check_target: TargetCheck, check_navigation: TargetCheck | None = None) -> None:
+        """``check_target``: scheme and address, for every request a page makes; ``check_navigation``
+        (default: the same): for documents (redirect hops, script navigations), where the fetcher
+        also applies the target host's robots.txt, as its HTTP client does for each redirect hop."""
         self.settings = settings
         self._check_target = check_target
+        self._check_navigation = check_navigation or check_target
         self._playwright: Any = None
         self._browser: Any = None
         self._contexts: dict[str, Any] = {}
@@ -150,7 +157,7 @@ class BrowserSession:
         host = host_of(url)
         tab = await self._take_tab(host)
         page, state = tab.page, tab.state
-        state.status, state.refused, state.blocked_requests = None, [], []
+        state.status, state.retry_after, state.refused, state.blocked_requests = None, None, [], []
         reusable = False
         timeout_ms = self.settings.request_deadline_seconds * 1000
         notes: list[str] = []
@@ -165,6 +172,7 @@ class BrowserSession:
                 raise BrowserError(str(exc).splitlines()[0]) from None
             if response is not None and state.status is None:
                 state.status = response.status
+                state.retry_after = response.headers.get("retry-after")
             started = loop.time()
             html = await self._content(page)
             if strong_block_marker(html) is not None and not may_clear(html):
@@ -192,7 +200,7 @@ class BrowserSession:
                 notes.append(f"browser: refused {len(state.blocked_requests)} request(s) of the page to "
                              f"forbidden addresses (first: {state.blocked_requests[0]})")
             reusable = True
-            return BrowserResult(state.status, page.url, html, tuple(notes))
+            return BrowserResult(state.status, page.url, html, tuple(notes), retry_after=state.retry_after)
         finally:
             if reusable:
                 self._idle.setdefault(host, []).append(tab)
@@ -216,23 +224,26 @@ class BrowserSession:
             # Every request the page makes — navigations, scripts, XHR — passes the scheme and
             # address check: a hostile page must not reach the metadata service through us.
             scheme = request.url.split(":", 1)[0].lower()
+            navigation = request.is_navigation_request()
             if scheme not in ("data", "blob", "about"):
-                problem = await self._check_target(request.url)
+                check = self._check_navigation if navigation else self._check_target
+                problem = await check(request.url)
                 if problem is not None:
-                    if request.is_navigation_request():
+                    if navigation:
                         tab.state.refused.append((request.url, *problem))
                     else:
                         tab.state.blocked_requests.append(request.url)
                     await route.abort("blockedbyclient")
                     return
-            if request.is_navigation_request():
+            if navigation:
                 # The browser follows redirects without asking the route again, so a document
-                # request is made here, one hop at a time, and its Location checked first.
+                # request is made here, one hop at a time, and its Location checked first
+                # (address, and the robots.txt of the host it leads to).
                 response = await route.fetch(max_redirects=0)
                 location = response.headers.get("location")
                 if 300 <= response.status < 400 and location:
                     target = urljoin(request.url, location)
-                    problem = await self._check_target(target)
+                    problem = await self._check_navigation(target)
                     if problem is not None:
                         tab.state.refused.append((target, *problem))
                         await route.abort("blockedbyclient")
@@ -244,6 +255,7 @@ class BrowserSession:
         def on_response(response: Any) -> None:
             if response.request.is_navigation_request() and response.frame == page.main_frame:
                 tab.state.status = response.status
+                tab.state.retry_after = response.headers.get("retry-after")
 
         await page.route("**/*", route)
         page.on("response", on_response)

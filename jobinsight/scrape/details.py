@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from jobinsight.scrape.aio import run_sync
+from jobinsight.scrape.aio import blocking
 from jobinsight.scrape.archive import ArchiveWriter
 from jobinsight.scrape.fetcher import Fetcher, FetchSettings, open_fetcher
 from jobinsight.scrape.outcome import CrawlOutcome, PageResult
@@ -160,9 +160,16 @@ async def acrawl_details(
     keep_bodies: bool = False,
     fetcher: Fetcher | None = None,
 ) -> DetailCrawl:
-    """Async :func:`crawl_details`; ``fetcher``: the run's open fetcher (the listing's, on this loop:
-    see ``fetch_session``), so one host's pacing, concurrency, robots.txt and browser hold across
-    listing and detail requests; without one a new fetcher serves these pages."""
+    """Fetch detail pages ``(expected job id or None, url)`` and read each with ``parser`` (TopCV's by default).
+
+    A blocked page stops the crawl (the rest is counted as ``not_fetched``); a failed or empty
+    page is a problem, the others still count. A page read through its JSON-LD only (a layout
+    the parser does not know) is counted as ``jsonld_fallback``. Bodies are archived (when
+    ``archive`` is given) and released as soon as a page is judged. ``fetcher``: the run's open
+    fetcher (the listing's, on this loop: see ``fetch_session``), so one host's pacing,
+    concurrency, robots.txt and browser hold across listing and detail requests; without one a
+    new fetcher serves these pages. :func:`crawl_details` is the synchronous twin.
+    """
     settings = fetcher.settings if fetcher is not None else (settings or FetchSettings())
     crawl = DetailCrawl()
     started = time.perf_counter()
@@ -207,32 +214,9 @@ async def acrawl_details(
     return crawl
 
 
-def crawl_details(
-    targets: Sequence[tuple[str | None, str]],
-    settings: FetchSettings | None = None,
-    *,
-    parser: Callable[..., list[RawJob]] = topcv_detail.parse_detail,
-    parser_name: str = topcv_detail.PARSER_NAME,
-    source: str = topcv_detail.SOURCE,
-    archive: ArchiveWriter | None = None,
-    progress: Progress | None = None,
-    progress_every: int = 25,
-    keep_bodies: bool = False,
-) -> DetailCrawl:
-    """Fetch detail pages ``(expected job id or None, url)`` and read each with ``parser`` (TopCV's by default).
-
-    A blocked page stops the crawl (the rest is counted as ``not_fetched``); a failed or empty
-    page is a problem, the others still count. A page read through its JSON-LD only (a layout
-    the parser does not know) is counted as ``jsonld_fallback``. Bodies are archived (when
-    ``archive`` is given) and released as soon as a page is judged. Safe inside a running loop.
-    """
-    return run_sync(
-        lambda: acrawl_details(
-            targets, settings, parser=parser, parser_name=parser_name, source=source, archive=archive,
-            progress=progress,
-            progress_every=progress_every, keep_bodies=keep_bodies,
-        )
-    )
+#: The synchronous twin (same parameters, via :func:`~jobinsight.scrape.aio.blocking`); safe inside a
+#: running loop. Without ``fetcher`` it opens its own for the call.
+crawl_details = blocking(acrawl_details)
 
 
 def _judge(crawl: DetailCrawl, page: Any, expected_id: str | None, source: str,

@@ -11,7 +11,8 @@ owner judges us by), and it is independent of what is being parsed. Rules, in or
   browser fetches included: one ``Fetcher`` serves listing and detail pages alike).
 * Redirects are followed by hand, one hop at a time, and every hop passes the same checks as
   the first request: http/https only, no private/link-local targets (see ``addresses``), the
-  target host's robots.txt and pacing.
+  target host's robots.txt and pacing. Inside the browser every document it is about to load
+  (redirect hops, script navigations) passes the same scheme, address and robots.txt checks.
 * Limits, each reported on the page (``limit``) and counted in ``FetchStats.limits``: the body
   is streamed and counted *after* decompression (``max_body_bytes``: a 2 MB gzip bomb stops at
   the limit, it is never inflated in memory); each attempt has a total deadline (connect +
@@ -22,7 +23,7 @@ owner judges us by), and it is independent of what is being parsed. Rules, in or
   for everything, ``"http"`` never.
 * Connect errors, timeouts, 5xx and 429 are retried with exponential backoff plus jitter;
   ``Retry-After`` (seconds or an HTTP date) on 429/503 replaces the backoff, capped by
-  ``max_retry_after``.
+  ``max_retry_after`` — for pages the browser fetched too.
 * Each URL yields a ``FetchedPage`` — failures included, with ``error`` set — so a caller
   never loses track of a page because an exception escaped.
 """
@@ -30,6 +31,7 @@ owner judges us by), and it is independent of what is being parsed. Rules, in or
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -441,6 +443,11 @@ class Fetcher:
     # -- HTTP ---------------------------------------------------------------------------------
 
     async def _get_with_retries(self, url: str, started: float, *, robots_hops: bool = True) -> FetchedPage:
+        """GET with retries. ``robots_hops=False`` is the robots.txt fetch: its redirects are not
+        robots-checked, and it takes no global permit, because it is often made on behalf of a
+        request that holds one (a redirect, in the HTTP client or the browser, to a host not seen
+        yet): with ``concurrency=1`` waiting for a second permit there never ended. It still
+        takes the host's own permit and pacing."""
         assert self._client is not None and self._sem is not None
         s = self.settings
         attempts = 0
@@ -459,7 +466,7 @@ class Fetcher:
                 status, body, error, limit = None, b"", self._run_deadline_message(), "run_deadline"
                 break
             budget = min(s.request_deadline_seconds, remaining)
-            async with self._sem:
+            async with self._sem if robots_hops else contextlib.nullcontext():
                 try:
                     async with asyncio.timeout(budget):
                         response = await self._follow(url, check_robots=robots_hops)
@@ -612,7 +619,7 @@ class Fetcher:
         once looked blocked (detail pages included), and a passing rate limit must not lose them."""
         attempt = 1
         while True:
-            page = await self._browser_attempt(url, started)
+            page, retry_after = await self._browser_attempt(url, started)
             status = page.status
             if (page.limit is not None or status is None or not (status == 429 or status >= 500)
                     or attempt > self.settings.max_retries):
@@ -620,27 +627,28 @@ class Fetcher:
                 if page.error is not None and attempt > 1:
                     page.error = f"{page.error} after {attempt} attempts"
                 return page
-            wait = self.retry_wait(status, None, attempt)
+            wait = self.retry_wait(status, retry_after, attempt)  # the server's Retry-After, as over HTTP
             self.stats.retries += 1
             self.stats.wait_s += wait
             logger.debug("retrying %s through the browser in %.2fs after HTTP %s", url, wait, status)
             await asyncio.sleep(wait)
             attempt += 1
 
-    async def _browser_attempt(self, url: str, started: float) -> FetchedPage:
-        """One attempt through the shared browser, under the same semaphores, pacing and deadlines."""
+    async def _browser_attempt(self, url: str, started: float) -> tuple[FetchedPage, str | None]:
+        """One attempt through the shared browser, under the same semaphores, pacing and deadlines;
+        with the ``Retry-After`` header of the answer, if it had one."""
         from jobinsight.scrape.browser import BrowserError, BrowserSession
 
         assert self._sem is not None and self._browser_lock is not None
         s = self.settings
         async with self._browser_lock:
             if self._browser is None:
-                self._browser = BrowserSession(s, self._target_problem)
+                self._browser = BrowserSession(s, self._target_problem, self._navigation_problem)
         remaining = self._remaining()
         if remaining <= 0:
             page = self._failed(url, started, self._run_deadline_message(), limit="run_deadline")
             page.via = "browser"
-            return page
+            return page, None
         budget = min(s.request_deadline_seconds + s.challenge_wait_seconds, remaining)
         host = host_of(url)
         async with self._sem, self._host_sem(host):
@@ -655,11 +663,11 @@ class Fetcher:
                 page = self._failed(url, started, f"browser: deadline of {budget:g}s exceeded",
                                     limit="request_deadline", attempts=1)
                 page.via = "browser"
-                return page
+                return page, None
             except BrowserError as exc:
                 page = self._failed(url, started, f"browser: {exc}", attempts=1)
                 page.via = "browser"
-                return page
+                return page, None
         body = result.html.encode("utf-8")
         status = result.status
         error = None if status is not None and status < 400 else f"HTTP {status} (browser)"
@@ -677,7 +685,17 @@ class Fetcher:
             elapsed_s=time.perf_counter() - started, attempts=1, retries=0, error=error,
             fetched_at=datetime.now(UTC), content_type="text/html; charset=utf-8", via="browser",
             tried=result.notes, limit=limit,
-        )
+        ), result.retry_after
+
+    async def _navigation_problem(self, url: str) -> tuple[str, str] | None:
+        """What :meth:`_follow` checks before each redirect hop, for a document the browser is about
+        to load (a redirect hop, a script's navigation): scheme and address, then the target host's
+        robots.txt (read first if this host is new)."""
+        problem = await self._target_problem(url)
+        if problem is not None or not self.settings.respect_robots:
+            return problem
+        allowed, why = await self._robots_allows(unroute_url(url, self.settings.routes))
+        return None if allowed else ("robots", f"disallowed by robots.txt ({why})")
 
     # -- robots.txt ---------------------------------------------------------------------------
 

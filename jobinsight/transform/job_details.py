@@ -30,6 +30,18 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", " ".join(text.split())).lower()
 
 
+def _folded(text: object) -> str | None:
+    """``text`` folded for matching, or None when it is not text or is blank: every reader's first step."""
+    return (_fold(text) or None) if isinstance(text, str) else None
+
+
+def _first_label(folded: str | None, table: tuple[tuple[str, re.Pattern[str]], ...]) -> str | None:
+    """The label of the first pattern of ``table`` found in ``folded`` (tables go most specific first)."""
+    if folded is None:
+        return None
+    return next((label for label, pattern in table if pattern.search(folded)), None)
+
+
 def _number(raw: str) -> float:
     return float(raw.replace(",", "."))
 
@@ -45,9 +57,9 @@ def experience_months(text: str | None) -> tuple[int | None, int | None]:
     "Không yêu cầu" -> (0, 0); "2 năm" -> (24, 24); "1 - 3 năm" -> (12, 36); "Dưới 1 năm" -> (0, 12);
     "Trên 5 năm" -> (60, None); "6 tháng" -> (6, 6).
     """
-    if not isinstance(text, str) or not text.strip():
+    folded = _folded(text)
+    if folded is None:
         return None, None
-    folded = _fold(text)
     if _NONE.search(folded):
         return 0, 0
     m = _RANGE.search(folded)
@@ -75,10 +87,8 @@ def openings_count(text: str | None) -> int | None:
     """Number of people hired: "10 người" -> 10, "5" -> 5; anything without a count -> None."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         return int(text) if text >= 0 else None
-    if not isinstance(text, str):
-        return None
-    folded = _fold(text)
-    if not folded or "năm" in folded or "triệu" in folded or "usd" in folded:
+    folded = _folded(text)
+    if folded is None or "năm" in folded or "triệu" in folded or "usd" in folded:
         return None  # an experience or salary value in the wrong box
     m = _OPENINGS.search(folded)
     if m is None:
@@ -91,8 +101,7 @@ def openings_count(text: str | None) -> int | None:
     return value if 0 < value < 100_000 else None
 
 
-#: Education labels, most demanding first (a value naming two levels gets the first found).
-EDUCATION_LEVELS = ("doctorate", "master", "university", "college", "vocational", "high_school", "none")
+# Education labels, most demanding first (a value naming two levels gets the first found).
 _EDUCATION = (
     ("doctorate", re.compile(r"tiến sĩ|tiến sỹ|doctor|phd")),
     ("master", re.compile(r"thạc sĩ|thạc sỹ|cao học|master|mba")),
@@ -102,24 +111,19 @@ _EDUCATION = (
     ("high_school", re.compile(r"trung học phổ thông|thpt|phổ thông|trung học|12/12|high school|lớp 9|lớp 12")),
     ("none", re.compile(r"không yêu cầu|không cần|not required|^none$|^any$")),
 )
+#: The education labels :func:`education_level` gives, most demanding first.
+EDUCATION_LEVELS = tuple(label for label, _ in _EDUCATION)
 
 
 @lru_cache(maxsize=4096)
 def education_level(text: str | None) -> str | None:
     """"Đại Học trở lên" -> ``university``, "Cao Đẳng trở lên" -> ``college`` … (see :data:`EDUCATION_LEVELS`)."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    folded = _fold(text)
-    for label, pattern in _EDUCATION:
-        if pattern.search(folded):
-            return label
-    return None
+    return _first_label(_folded(text), _EDUCATION)
 
 
-#: Employment types. TopCV's "Hình thức làm việc" names either the contract ("Toàn thời gian") or,
+# Employment types, in the order they are tried. TopCV's "Hình thức làm việc" names either the contract ("Toàn thời gian") or,
 #: since mid-2026, where the work happens ("Làm việc tại văn phòng / Onsite"): the latter is a work
 #: mode (read by the enricher), not an employment type, so it gives None here.
-EMPLOYMENT_TYPES = ("full_time", "part_time", "internship", "contract", "freelance", "temporary", "other")
 _EMPLOYMENT = (
     ("internship", re.compile(r"thực tập|intern")),
     ("part_time", re.compile(r"bán thời gian|part[- ]?time|ngoài giờ")),
@@ -129,15 +133,12 @@ _EMPLOYMENT = (
     ("temporary", re.compile(r"temporary|tạm thời")),
     ("other", re.compile(r"^khác$|^other$")),
 )
+#: The employment types :func:`employment_type` gives.
+EMPLOYMENT_TYPES = tuple(label for label, _ in _EMPLOYMENT)
 
 
 @lru_cache(maxsize=4096)
 def employment_type(text: str | None) -> str | None:
     """"Toàn thời gian" -> ``full_time``; JSON-LD "FULL_TIME" too; a work-mode value -> None."""
-    if not isinstance(text, str) or not text.strip():
-        return None
-    folded = _fold(text).replace("_", " ")
-    for label, pattern in _EMPLOYMENT:
-        if pattern.search(folded):
-            return label
-    return None
+    folded = _folded(text)
+    return _first_label(folded and folded.replace("_", " "), _EMPLOYMENT)

@@ -53,3 +53,42 @@ def test_duplicates_collapse_and_bad_records_are_quarantined(database_url: str) 
     reasons = sorted(r[0] for r in sql_rows(database_url, "SELECT reason FROM jobinsight_monitoring.quarantine "
                                                        "WHERE stage = 'scrape'"))
     assert reasons == ["missing job_id", "missing title", "verified_employer is str, not a boolean"]
+
+
+def test_every_scraped_column_is_merged_by_one_declared_rule(database_url: str) -> None:
+    """The merge rules are declared once (``_MERGE``); the temp table, the INSERT and the UPDATE are
+    generated from them, so a scraped column cannot be loaded but silently not written."""
+    from jobinsight.db.raw_upsert import _COLUMNS, _MERGED_COLUMNS
+
+    stored = {name for (name,) in sql_rows(database_url, "SELECT column_name FROM information_schema.columns "
+                                                         "WHERE table_schema = 'public' AND table_name = 'raw_jobs'")}
+    assert len(set(_MERGED_COLUMNS)) == len(_MERGED_COLUMNS)
+    assert set(_COLUMNS) - {"source", "job_id", "page_kind"} == set(_MERGED_COLUMNS)
+    assert set(_MERGED_COLUMNS) <= stored
+
+
+def test_each_merge_rule_listing_then_detail_then_a_sparser_listing(database_url: str) -> None:
+    """One posting through the three steps, one assertion per rule (card, detail-wins, card-only, detail)."""
+    now = datetime(2026, 11, 2, tzinfo=UTC)
+    upsert_raw_jobs(database_url, [_record("m1", title="Kế toán", salary="10 - 15 triệu", location="Hà Nội",
+                                           deadline="30", last_update="u1", skills=["Excel"])])
+    detail = _record("m1", page_kind="detail", title="Kế toán tổng hợp", salary=None, location="Hà Nội, Hồ Chí Minh",
+                     deadline="15/12/2026", last_update="u2", skills=["SAP"], description="Mô tả",
+                     experience="1 năm", work_locations=["Hà Nội", "Hồ Chí Minh"], detail_scraped_at=now,
+                     payload={"benefits_raw": "x"})
+    assert upsert_raw_jobs(database_url, [detail]).updated == 1
+    row = """SELECT title, salary, location, deadline, last_update, skills::text, description, experience,
+                    detail_scraped_at, payload ? 'detail', payload -> 'detail' ->> 'benefits_raw' FROM public.raw_jobs"""
+    assert sql_rows(database_url, row) == [(
+        "Kế toán",  # card column: the card's, a detail page only fills a gap
+        "10 - 15 triệu", "Hà Nội, Hồ Chí Minh", "15/12/2026",  # detail-wins: the detail page's
+        "u1", '["Excel"]',  # card-only: untouched by the detail page
+        "Mô tả", "1 năm", now, True, "x")]  # detail columns and the payload under "detail"
+    upsert_raw_jobs(database_url, [_record("m1", title="Kế toán trưởng", salary=None, location="Hà Nội",
+                                           deadline=None, last_update="u3", skills=["Excel"])])
+    assert sql_rows(database_url, row) == [(
+        "Kế toán trưởng",  # card column: a fresh card value wins
+        "10 - 15 triệu",  # ... but its NULL does not erase a value once the row has details
+        "Hà Nội, Hồ Chí Minh", "15/12/2026",  # detail-wins: kept over the card's
+        "u3", '["Excel"]',  # card-only: the card's
+        "Mô tả", "1 năm", now, True, "x")]  # detail columns and payload["detail"]: kept

@@ -7,6 +7,7 @@ in any encoding and reported with what was tried; the browser is paced like the 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from jobinsight.scrape.sources.demo_board import (
 )
 from tests.browser_support import require_chromium
 from tests.conftest import REALDATA
+from tests.loopback import send, serve
 
 FAST = FetchSettings(delay_seconds=0, backoff_base=0.01, max_backoff=0.05, max_retries=1,
                      challenge_wait_seconds=1.0)
@@ -129,3 +131,52 @@ def test_the_browser_still_follows_allowed_redirects_hop_by_hop():
         assert page.ok and page.final_url == board.listing_url
         assert "job-item-search-result" in page.text
         assert board.request_count("/viec-lam-it") == 1
+
+
+def _busy_once(status: int, retry_after: str, times: list[float]):
+    """A page that answers ``status`` with ``Retry-After: retry_after`` once, then the page."""
+    def handle(request) -> None:  # noqa: ANN001 - BaseHTTPRequestHandler
+        if request.path == "/robots.txt":
+            send(request, 404)
+            return
+        if request.path != "/jobs":
+            send(request, 404)
+            return
+        times.append(time.monotonic())
+        if len(times) == 1:
+            send(request, status, b"<html><body>busy</body></html>", {"Retry-After": retry_after,
+                                                                       "Content-Type": "text/html"})
+        else:
+            send(request, 200, b"<html><body><h1>jobs</h1></body></html>", {"Content-Type": "text/html"})
+    return handle
+
+
+@pytest.mark.parametrize(("status", "retry_after", "cap", "least", "most"), [
+    (429, "1", 120.0, 0.9, 5.0),  # the server's wait, not the 0.01-0.05 s backoff
+    (503, "3600", 1.0, 0.9, 5.0),  # an hour asked for: cut to max_retry_after, like over HTTP
+])
+def test_the_browser_waits_as_long_as_retry_after_says(status: int, retry_after: str, cap: float,
+                                                       least: float, most: float) -> None:
+    times: list[float] = []
+    with serve(_busy_once(status, retry_after, times)) as (base, _):
+        [page] = fetch_all([f"{base}/jobs"], FAST.with_(fetcher="browser", max_retry_after=cap))
+    assert page.ok and page.via == "browser" and page.retries == 1, page.error
+    assert len(times) == 2
+    assert least <= times[1] - times[0] <= most
+
+
+def test_a_cross_host_redirect_in_the_browser_reads_that_hosts_robots_txt_first() -> None:
+    """One request at a time (concurrency=1): the robots.txt read for the new host, made while the
+    page's own request holds the only permit, must not wait for that permit."""
+    one = FAST.with_(fetcher="browser", concurrency=1, request_deadline_seconds=20)
+    with DemoBoard(pages=1, per_page=3) as other, \
+            StaticSite({"/go": (302, {"Location": other.url("/private/listing")}, b"")}) as site:
+        [page] = fetch_all([site.url("/go")], one)
+        assert not page.ok and page.via == "browser" and page.limit == "robots", page.error
+        assert "disallowed by robots.txt" in (page.error or "") and "/private/listing" in (page.error or "")
+        assert [r.path for r in other.requests] == ["/robots.txt"]  # asked, then never went there
+    with DemoBoard(pages=1, per_page=3) as other, \
+            StaticSite({"/go": (302, {"Location": other.listing_url}, b"")}) as site:
+        [page] = fetch_all([site.url("/go")], one)
+        assert page.ok and page.final_url == other.listing_url, page.error
+        assert [r.path for r in other.requests][:2] == ["/robots.txt", "/viec-lam-it"]

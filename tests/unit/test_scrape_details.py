@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from jobinsight.db.raw_upsert import card_hash
-from jobinsight.scrape.details import KnownPosting, crawl_details, plan_details
+from jobinsight.scrape.details import KnownPosting, acrawl_details, crawl_details, plan_details
 from jobinsight.scrape.fetcher import FetchSettings
 from jobinsight.scrape.records import RawJob
 from jobinsight.scrape.sources.demo import detail_facts
@@ -85,6 +87,21 @@ def test_detail_crawl_on_the_demo_board(caplog: pytest.LogCaptureFixture) -> Non
     progress = [r.getMessage() for r in caplog.records if r.getMessage().startswith("details: ")]
     assert [m.split(" pages")[0] for m in progress] == ["details: 5/20", "details: 10/20", "details: 15/20",
                                                         "details: 20/20"]
+
+
+def test_the_sync_detail_crawl_is_the_async_one_with_every_parameter_and_runs_inside_a_loop() -> None:
+    """crawl_details is derived from acrawl_details (aio.blocking), not a copy of its signature that
+    could miss a parameter; called from code already inside a loop it still runs."""
+    assert inspect.signature(crawl_details) == inspect.signature(acrawl_details)
+    with DemoBoard(pages=1, per_page=5) as board:
+        targets = [(job.job_id, board.url(job.path())) for job in board.jobs() if not job.brand_url][:3]
+
+        async def inside_a_running_loop():  # noqa: ANN202
+            return crawl_details(targets, FAST, keep_bodies=True, progress_every=0)
+
+        crawl = asyncio.run(inside_a_running_loop())
+    assert crawl.fetched == len(targets) == len(crawl.jobs) and crawl.stopped_reason == "done"
+    assert all(result.page.body for result in crawl.pages)  # keep_bodies reached the async crawl
 
 
 def test_blocked_detail_page_stops_the_detail_crawl() -> None:

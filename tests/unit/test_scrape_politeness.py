@@ -111,3 +111,13 @@ def test_private_and_metadata_targets_are_refused_unless_allowed():
         assert page.limit == "address" and page.attempts == 0, (url, page.error)
     [metadata] = fetch_all(["http://169.254.169.254/"], FAST.with_(allow_private_addresses=True))
     assert metadata.limit == "address" and "never crawled" in (metadata.error or "")
+
+
+def test_a_redirect_to_a_new_host_with_one_request_at_a_time_does_not_wait_for_itself():
+    """The new host's robots.txt is read while the redirected request holds the only permit
+    (concurrency=1); it used to wait for a second permit until the request deadline."""
+    with DemoBoard(pages=1) as other, serve(_redirect_to(other.url("/viec-lam-it"))) as (base, _):
+        [page] = fetch_all([f"{base}/jobs/1"], FAST.with_(concurrency=1, request_deadline_seconds=10))
+        assert page.ok and page.final_url == other.url("/viec-lam-it"), page.error
+        assert page.elapsed_s < 5
+        assert [r.path for r in other.requests] == ["/robots.txt", "/viec-lam-it"]

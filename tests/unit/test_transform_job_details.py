@@ -54,6 +54,25 @@ def test_employment_type(text: str | None, expected: str | None) -> None:
     assert employment_type(text) == expected
 
 
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t ", None, b"10 ng"])
+def test_blank_or_non_text_reads_as_nothing_in_every_reader(blank: object) -> None:
+    assert experience_months(blank) == (None, None)
+    assert openings_count(blank) is None
+    assert education_level(blank) is None and employment_type(blank) is None
+
+
+def test_the_label_lists_are_the_labels_the_readers_give() -> None:
+    """Derived from the pattern tables, so a label added to a table is a documented value at once."""
+    assert EDUCATION_LEVELS == ("doctorate", "master", "university", "college", "vocational", "high_school", "none")
+    assert set(EMPLOYMENT_TYPES) == {"full_time", "part_time", "internship", "contract", "freelance", "temporary",
+                                     "other"}
+    samples = {"Tiến sĩ": "doctorate", "MBA": "master", "Cử nhân": "university", "Cao đẳng": "college",
+               "Trung cấp": "vocational", "THPT": "high_school", "Không yêu cầu": "none"}
+    assert {education_level(text) for text in samples} == set(EDUCATION_LEVELS)
+    samples = {"Toàn thời gian", "Part-time", "Thực tập", "Hợp đồng", "Freelance", "Tạm thời", "Khác"}
+    assert {employment_type(text) for text in samples} == set(EMPLOYMENT_TYPES)
+
+
 def test_real_detail_crawl_values(realdata: Path) -> None:
     """Every real openings / education value of the 1,250-row crawl reads (its columns are shifted at times)."""
     path = realdata / "topcv_detail" / "topcv_jobs_nguyenphu2009.csv"
