@@ -168,10 +168,11 @@ def _check_database() -> None:
     be written) is retried by the tasks and by the flow for a minute or more, with tracebacks in
     the log, before the same message arrives; here it arrives at once, as one paragraph.
     """
-    from jobinsight.db.connect import connect
+    from jobinsight.db.connect import session
     from jobinsight.db.resolve import resolve_database
 
-    connect(resolve_database().url, application_name="jobinsight-cli-check").close()
+    with session(resolve_database().url, application_name="jobinsight-cli-check"):
+        pass
 
 
 def _check_urls(options) -> None:  # noqa: ANN001 - PipelineOptions
