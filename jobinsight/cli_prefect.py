@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 server_app = typer.Typer(help="The local Prefect server (the default Prefect API): start, stop, status.",
-                         no_args_is_help=True)
+                         no_args_is_help=True, rich_markup_mode=None)
 
 
 def _describe(state, started_now: bool | None = None) -> str:  # noqa: ANN001 - ServerState
