@@ -11,17 +11,24 @@ import os
 from pathlib import Path
 
 
+def home_path(configured: Path | str | None) -> Path:
+    """The data folder for a ``JOBINSIGHT_HOME`` value (None: the per-user data folder); nothing is created.
+
+    Also used by the ``jobinsight`` launcher, which must find the warm runner's socket without
+    importing the settings model (pydantic costs ~0.2 s there).
+    """
+    if configured is not None:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("jobinsight", appauthor=False))
+
+
 def home_dir() -> Path:
     """The product's data folder (embedded database, archive); created on first use."""
     from jobinsight.settings import get_settings
 
-    configured = get_settings().home
-    if configured is not None:
-        path = configured.expanduser()
-    else:
-        import platformdirs
-
-        path = Path(platformdirs.user_data_dir("jobinsight", appauthor=False))
+    path = home_path(get_settings().home)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

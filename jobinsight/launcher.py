@@ -8,6 +8,7 @@ runs here, cold, exactly as before; the first cold flow command starts a runner 
 
 from __future__ import annotations
 
+import os
 import sys
 
 #: Options that may come before the command name (``jobinsight -v process``).
@@ -22,27 +23,33 @@ def command_name(argv: list[str]) -> str | None:
     return None
 
 
-def _warm_home(argv: list[str]):  # noqa: ANN202 - Path | None
-    """``JOBINSIGHT_HOME`` when this command may go to a warm runner, else None."""
+#: How the settings model reads a boolean (pydantic's accepted words), for JOBINSIGHT_WARM_START.
+_TRUE, _FALSE = frozenset({"1", "on", "t", "true", "y", "yes"}), frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _warm_home(argv: list[str], environ: dict[str, str]):  # noqa: ANN202 - Path | None
+    """``JOBINSIGHT_HOME`` when this command may go to a warm runner, else None.
+
+    Reads the two variables it needs directly instead of through :mod:`jobinsight.settings`
+    (pydantic would be most of a warm command's start-up); a value it does not understand means
+    a cold run, where the settings model validates everything and explains a bad value.
+    """
     from jobinsight.warm.identity import WARM_COMMANDS
 
     if command_name(argv) not in WARM_COMMANDS or "--help" in argv or "-h" in argv:
         return None
-    try:
-        from jobinsight.config import home_dir
-        from jobinsight.settings import get_settings
-
-        if not get_settings().warm_start:
-            return None
-        return home_dir()
-    except Exception:  # noqa: BLE001 - a bad setting or folder: the cold path explains it properly
+    warm = (environ.get("JOBINSIGHT_WARM_START") or "").strip().lower()
+    if warm in _FALSE or (warm and warm not in _TRUE):
         return None
+    from jobinsight.config import home_path
+
+    return home_path((environ.get("JOBINSIGHT_HOME") or "").strip() or None)
 
 
 def main() -> None:
     """Run ``jobinsight`` with the process's arguments."""
     argv = sys.argv[1:]
-    home = _warm_home(argv)
+    home = _warm_home(argv, dict(os.environ))
     if home is not None:
         from jobinsight.warm import client
 

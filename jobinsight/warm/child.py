@@ -8,7 +8,6 @@ import time in the runner, are read again from the caller's environment.
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import os
@@ -53,18 +52,31 @@ def _exit_code(exc: SystemExit) -> int:
     return 1
 
 
-def run_command(conn: socket.socket, fds: list[int], message: dict) -> int:
-    """Run ``jobinsight <argv>`` as the caller; the caller learns the exit code after everything is flushed."""
-    conn.settimeout(None)
-    code = 1
+def _leave_caller(runner_log: str) -> None:
+    """Give the caller its terminal back: stdin from /dev/null, stdout and stderr to the runner's log.
 
-    def report() -> None:  # registered first, so it runs after Prefect's own exit handlers (LIFO)
+    What is left to do after the command's result is printed — Prefect delivering the run's
+    last logs and events to its server (its exit handlers; up to ~1 s) — goes on here, in this
+    process, without holding the caller's prompt and without writing onto it.
+    """
+    for stream in (sys.stdout, sys.stderr):
         try:
-            conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
+            stream.flush()
         except OSError:
             pass
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    log = os.open(runner_log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
 
-    atexit.register(report)
+
+def run_command(conn: socket.socket, fds: list[int], message: dict, runner_log: str) -> int:
+    """Run ``jobinsight <argv>`` as the caller; the caller gets the exit code once the command's output is complete."""
+    conn.settimeout(None)
+    code = 1
     try:
         conn.sendall(json.dumps({"accepted": True, "pid": os.getpid()}).encode() + b"\n")
         _become_caller(fds, message)
@@ -80,4 +92,10 @@ def run_command(conn: socket.socket, fds: list[int], message: dict) -> int:
     except BaseException:  # noqa: BLE001 - what a cold run would print before exiting 1
         traceback.print_exc()
         code = 1
+    _leave_caller(runner_log)
+    try:
+        conn.sendall(json.dumps({"exit": code}).encode() + b"\n")
+    except OSError:
+        pass
+    conn.close()
     return code

@@ -259,7 +259,7 @@ def main() -> int:
     from jobinsight.warm.child import run_command
 
     runner.close_in_child()
-    return run_command(request.conn, request.fds, request.message)
+    return run_command(request.conn, request.fds, request.message, str(runner_dir(runner.home) / "runner.log"))
 
 
 if __name__ == "__main__":
