@@ -52,6 +52,11 @@ def data_dir(home: Path | None = None) -> Path:
     return (home or home_dir()) / "pgdata"
 
 
+#: (data folder, database) already tuned and created by this process: both persist in the data
+#: folder, so later calls (a flow resolves its database several times) only make sure it runs.
+_READY: set[tuple[Path, str]] = set()
+
+
 def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
     """Start (or reuse) the embedded server and return a libpq URL for ``database``.
 
@@ -82,9 +87,11 @@ def server_uri(home: Path | None = None, database: str = DATABASE_NAME) -> str:
             # The wheel keeps one handle per folder in this process and trusts it; after the server
             # stopped under it (`db stop` elsewhere, a crash) only this starts it again.
             server.ensure_postgres_running()
-            admin_uri = server.get_uri("postgres")
-            _ensure_tuned(admin_uri, pgdata)
-            _ensure_database(admin_uri, database)
+            if (pgdata, database) not in _READY:
+                admin_uri = server.get_uri("postgres")
+                _ensure_tuned(admin_uri, pgdata)
+                _ensure_database(admin_uri, database)
+                _READY.add((pgdata, database))
     except (PermissionError, OSError) as exc:
         raise EmbeddedServerError(
             f"The embedded PostgreSQL server could not use its data folder {pgdata}: {exc}. "
