@@ -11,6 +11,7 @@ import time
 from prefect import flow, get_run_logger
 from prefect.events import emit_event
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from jobinsight.config import archive_root
 from jobinsight.db.resolve import resolve_database
@@ -45,15 +46,17 @@ def scrape_flow(options: PipelineOptions | None = None) -> PipelineResult:
     with open_source(options) as target:
         logger.info("scraping %s (%s)", target.source, target.base_url or f"{len(target.urls)} URLs")
         crawled = fetch_and_parse(target, options)
-        detailed = follow_listing_details(db_url, target, crawled.value, options)
+        # quote(): Prefect would walk every page and job of the outcome looking for futures (~0.1 s
+        # per task call for 60 jobs, more for a real crawl); the task gets the object as is.
+        detailed = follow_listing_details(db_url, target, quote(crawled.value), options)
     outcome = detailed.value
     for problem in outcome.problems:
         logger.warning("problem page %s: %s (%s)", problem["url"], problem["verdict"], problem["reason"])
-    upserted = upsert_raw(db_url, outcome, run_id)
+    upserted = upsert_raw(db_url, quote(outcome), run_id)
     phases = [crawled.metric, detailed.metric, upserted.metric]
     archived = outcome.pages_archived  # listing pages: archived during the crawl, bodies released
     if target.fetches_pages:  # pages still holding a body (detail pages): archived here
-        stored = archive_fetched_pages(outcome, options.archive_root or archive_root())
+        stored = archive_fetched_pages(quote(outcome), options.archive_root or archive_root())
         archived += stored.value
         phases.append(stored.metric)
 
