@@ -108,6 +108,41 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _orchestration_test(metafunc: pytest.Metafunc) -> bool:
+    """Does this test run flows on a Prefect server (or a real stack), rather than SQL on a database?"""
+    try:
+        folder = metafunc.definition.path.resolve().relative_to(TESTS).parts[0]
+    except ValueError:
+        folder = ""
+    return (folder == "e2e" or bool(set(metafunc.fixturenames) & PREFECT_FIXTURES)
+            or metafunc.definition.get_closest_marker("prefect") is not None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Which database servers a database test runs against.
+
+    Tests of SQL, schema and the database code (the ``db`` tier) run on every backend
+    (``backends()``): that is where PostgreSQL 15 and 18 can differ. Tests that run flows on a
+    Prefect server (``prefect``/``e2e``) run on the embedded server only, the product's default:
+    what they prove is orchestration (states, retries, artifacts, workers), the SQL they reach is
+    the same code the ``db`` tier already runs on both servers, and a second backend doubled the
+    slowest tests of the suite for no new failure it could find. A test that names its backends
+    (``@pytest.mark.parametrize("database_url", [...], indirect=True)``) keeps its choice.
+    """
+    for name in sorted(DB_FIXTURES & set(metafunc.fixturenames)):
+        if any(name in _argnames(mark) for mark in metafunc.definition.iter_markers("parametrize")):
+            continue
+        names = ["embedded"] if _orchestration_test(metafunc) else backends()
+        metafunc.parametrize(name, names, indirect=True)
+
+
+def _argnames(mark: pytest.Mark) -> list[str]:
+    argnames = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
+    if isinstance(argnames, str):
+        return [a.strip() for a in argnames.split(",")]
+    return list(argnames)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test with its tier (folder, and the fixtures it uses) and group the e2e server's users."""
@@ -175,19 +210,19 @@ def _fresh_database(admin: str, template: str | None) -> tuple[str, str]:
     return name, with_database(admin, name)
 
 
-@pytest.fixture(params=backends())
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, admin_urls: dict[str, str],
                  template_databases: dict[str, str]) -> Iterator[str]:
-    """A fresh, migrated database on each backend; dropped after the test."""
+    """A fresh, migrated database on a backend (``pytest_generate_tests`` picks which); dropped after the test."""
     admin = admin_urls[request.param]
     name, url = _fresh_database(admin, template_databases[request.param])
     yield url
     admin_execute(admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-@pytest.fixture(params=backends())
+@pytest.fixture
 def empty_database_url(request: pytest.FixtureRequest, admin_urls: dict[str, str]) -> Iterator[str]:
-    """A fresh database with no schema at all, on each backend; dropped after the test."""
+    """A fresh database with no schema at all, on a backend (as ``database_url``); dropped after the test."""
     admin = admin_urls[request.param]
     name, url = _fresh_database(admin, None)
     yield url
