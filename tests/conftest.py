@@ -14,11 +14,14 @@ end. Tests that share a costly resource run in one worker through an ``xdist_gro
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -265,3 +268,49 @@ def prefect_api_url(prefect_harness: None) -> str:
     url = PREFECT_API_URL.value()
     assert url, "the Prefect test harness sets PREFECT_API_URL"
     return str(url)
+
+
+#: ``cli_main``'s callable: ``cli_main(*args, **env)`` -> the finished command.
+CliMain = Callable[..., subprocess.CompletedProcess]
+#: Variables a CLI test's command must not inherit from the test process (as ``cli_env`` drops them).
+CLI_PRIVATE_VARIABLES = ("PREFECT_API_URL", "JOBINSIGHT_DATABASE_URL", "JOBINSIGHT_DB_BLOCK", "ETL_BATCH_SIZE")
+
+
+@pytest.fixture
+def cli_main(monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]) -> CliMain:
+    """Run ``jobinsight.cli.main`` (the console entry point) in this process: ``cli_main(*args, **env)``.
+
+    Why: a CLI subprocess spends ~3-5 s importing Prefect and pandas before it does anything, so
+    the argument, settings and error-message cases run here through the same entry point, and each
+    test file keeps one real subprocess for what only a subprocess shows (the exit of a real
+    process, its whole stderr). The result looks like ``subprocess.run``'s: exit code, stdout, and
+    stderr with the ``jobinsight`` log lines the command wrote (a subprocess prints them there too).
+    The environment is the test's without ``CLI_PRIVATE_VARIABLES``, plus ``env``; whatever the
+    command sets (``--database-url`` goes through the environment) is undone afterwards.
+    """
+    from jobinsight import cli
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess:
+        with monkeypatch.context() as patch:
+            for name in CLI_PRIVATE_VARIABLES:
+                patch.delenv(name, raising=False)
+            for name, value in env.items():
+                patch.setenv(name, value)
+            patch.setattr(sys, "argv", ["jobinsight", *args])
+            capsys.readouterr()  # only this command's output
+            logs = logging.StreamHandler(sys.stderr)  # the captured stream, as a subprocess's stderr
+            logs.setLevel(logging.INFO)
+            product = logging.getLogger("jobinsight")
+            product.addHandler(logs)
+            try:
+                cli.main()
+                code = 0
+            except SystemExit as exited:
+                code = exited.code if isinstance(exited.code, int) else (0 if exited.code is None else 1)
+            finally:
+                product.removeHandler(logs)
+            out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["jobinsight", *args], code, out, err)
+
+    return run
