@@ -166,6 +166,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(E2E_SERVER_GROUP))
 
 
+# after xdist's own hook has tagged each grouped test's id
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_groups_kept(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """(xdist worker) Refuse to run when ``--dist loadgroup`` lost the groups instead of spreading them.
+
+    Why: xdist puts a group's tests in one worker by appending ``@group`` to their ids; when that
+    does not take (pytest 9.2 with xdist 3.8: pytest-dev/pytest-xdist#1386), nothing fails, each
+    worker starts its own e2e Prefect server and deploys to it, and the suite just gets slower.
+    """
+    if not (_is_xdist_worker(config) and config.getvalue("loadgroup")):
+        return
+    lost = [item.nodeid for item in items
+            if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid.rsplit("]", 1)[-1]]
+    if lost:
+        raise pytest.UsageError(
+            f"--dist loadgroup did not group {len(lost)} tests (e.g. {lost[0]}): this pytest/pytest-xdist pair "
+            "no longer tags grouped test ids (pytest-dev/pytest-xdist#1386); install the versions pyproject pins")
+
+
 @pytest.fixture(scope="session")
 def embedded_home(pytestconfig: pytest.Config) -> Path:
     """JOBINSIGHT_HOME of the run's embedded server, shared by every xdist worker (stopped by
