@@ -33,6 +33,7 @@ def test_embedded_data_folder_cannot_be_created(file_in_the_way: Path, cli_main:
     assert_one_paragraph_error(result, str(file_in_the_way), "Set JOBINSIGHT_HOME to a writable folder")
 
 
+@pytest.mark.parametrize("database_url", ["embedded"], indirect=True)  # what fails is Prefect, not SQL
 def test_prefect_api_unreachable(database_url: str) -> None:
     """The subprocess case: the whole stderr of a real process is the one paragraph."""
     result = run_cli("process", "--database-url", database_url,
