@@ -14,11 +14,14 @@ end. Tests that share a costly resource run in one worker through an ``xdist_gro
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -108,6 +111,41 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _orchestration_test(metafunc: pytest.Metafunc) -> bool:
+    """Does this test run flows on a Prefect server (or a real stack), rather than SQL on a database?"""
+    try:
+        folder = metafunc.definition.path.resolve().relative_to(TESTS).parts[0]
+    except ValueError:
+        folder = ""
+    return (folder == "e2e" or bool(set(metafunc.fixturenames) & PREFECT_FIXTURES)
+            or metafunc.definition.get_closest_marker("prefect") is not None)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Which database servers a database test runs against.
+
+    Tests of SQL, schema and the database code (the ``db`` tier) run on every backend
+    (``backends()``): that is where PostgreSQL 15 and 18 can differ. Tests that run flows on a
+    Prefect server (``prefect``/``e2e``) run on the embedded server only, the product's default:
+    what they prove is orchestration (states, retries, artifacts, workers), the SQL they reach is
+    the same code the ``db`` tier already runs on both servers, and a second backend doubled the
+    slowest tests of the suite for no new failure it could find. A test that names its backends
+    (``@pytest.mark.parametrize("database_url", [...], indirect=True)``) keeps its choice.
+    """
+    for name in sorted(DB_FIXTURES & set(metafunc.fixturenames)):
+        if any(name in _argnames(mark) for mark in metafunc.definition.iter_markers("parametrize")):
+            continue
+        names = ["embedded"] if _orchestration_test(metafunc) else backends()
+        metafunc.parametrize(name, names, indirect=True)
+
+
+def _argnames(mark: pytest.Mark) -> list[str]:
+    argnames = mark.args[0] if mark.args else mark.kwargs.get("argnames", "")
+    if isinstance(argnames, str):
+        return [a.strip() for a in argnames.split(",")]
+    return list(argnames)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark each test with its tier (folder, and the fixtures it uses) and group the e2e server's users."""
@@ -126,6 +164,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(name)
         if "prefect_server" in fixtures:
             item.add_marker(pytest.mark.xdist_group(E2E_SERVER_GROUP))
+
+
+# after xdist's own hook has tagged each grouped test's id
+@pytest.hookimpl(trylast=True, specname="pytest_collection_modifyitems")
+def pytest_collection_modifyitems_groups_kept(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """(xdist worker) Refuse to run when ``--dist loadgroup`` lost the groups instead of spreading them.
+
+    Why: xdist puts a group's tests in one worker by appending ``@group`` to their ids; when that
+    does not take (pytest 9.2 with xdist 3.8: pytest-dev/pytest-xdist#1386), nothing fails, each
+    worker starts its own e2e Prefect server and deploys to it, and the suite just gets slower.
+    """
+    if not (_is_xdist_worker(config) and config.getvalue("loadgroup")):
+        return
+    lost = [item.nodeid for item in items
+            if item.get_closest_marker("xdist_group") is not None and "@" not in item.nodeid.rsplit("]", 1)[-1]]
+    if lost:
+        raise pytest.UsageError(
+            f"--dist loadgroup did not group {len(lost)} tests (e.g. {lost[0]}): this pytest/pytest-xdist pair "
+            "no longer tags grouped test ids (pytest-dev/pytest-xdist#1386); install the versions pyproject pins")
 
 
 @pytest.fixture(scope="session")
@@ -175,19 +232,19 @@ def _fresh_database(admin: str, template: str | None) -> tuple[str, str]:
     return name, with_database(admin, name)
 
 
-@pytest.fixture(params=backends())
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, admin_urls: dict[str, str],
                  template_databases: dict[str, str]) -> Iterator[str]:
-    """A fresh, migrated database on each backend; dropped after the test."""
+    """A fresh, migrated database on a backend (``pytest_generate_tests`` picks which); dropped after the test."""
     admin = admin_urls[request.param]
     name, url = _fresh_database(admin, template_databases[request.param])
     yield url
     admin_execute(admin, sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-@pytest.fixture(params=backends())
+@pytest.fixture
 def empty_database_url(request: pytest.FixtureRequest, admin_urls: dict[str, str]) -> Iterator[str]:
-    """A fresh database with no schema at all, on each backend; dropped after the test."""
+    """A fresh database with no schema at all, on a backend (as ``database_url``); dropped after the test."""
     admin = admin_urls[request.param]
     name, url = _fresh_database(admin, None)
     yield url
@@ -230,3 +287,49 @@ def prefect_api_url(prefect_harness: None) -> str:
     url = PREFECT_API_URL.value()
     assert url, "the Prefect test harness sets PREFECT_API_URL"
     return str(url)
+
+
+#: ``cli_main``'s callable: ``cli_main(*args, **env)`` -> the finished command.
+CliMain = Callable[..., subprocess.CompletedProcess]
+#: Variables a CLI test's command must not inherit from the test process (as ``cli_env`` drops them).
+CLI_PRIVATE_VARIABLES = ("PREFECT_API_URL", "JOBINSIGHT_DATABASE_URL", "JOBINSIGHT_DB_BLOCK", "ETL_BATCH_SIZE")
+
+
+@pytest.fixture
+def cli_main(monkeypatch: pytest.MonkeyPatch,
+             capsys: pytest.CaptureFixture[str]) -> CliMain:
+    """Run ``jobinsight.cli.main`` (the console entry point) in this process: ``cli_main(*args, **env)``.
+
+    Why: a CLI subprocess spends ~3-5 s importing Prefect and pandas before it does anything, so
+    the argument, settings and error-message cases run here through the same entry point, and each
+    test file keeps one real subprocess for what only a subprocess shows (the exit of a real
+    process, its whole stderr). The result looks like ``subprocess.run``'s: exit code, stdout, and
+    stderr with the ``jobinsight`` log lines the command wrote (a subprocess prints them there too).
+    The environment is the test's without ``CLI_PRIVATE_VARIABLES``, plus ``env``; whatever the
+    command sets (``--database-url`` goes through the environment) is undone afterwards.
+    """
+    from jobinsight import cli
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess:
+        with monkeypatch.context() as patch:
+            for name in CLI_PRIVATE_VARIABLES:
+                patch.delenv(name, raising=False)
+            for name, value in env.items():
+                patch.setenv(name, value)
+            patch.setattr(sys, "argv", ["jobinsight", *args])
+            capsys.readouterr()  # only this command's output
+            logs = logging.StreamHandler(sys.stderr)  # the captured stream, as a subprocess's stderr
+            logs.setLevel(logging.INFO)
+            product = logging.getLogger("jobinsight")
+            product.addHandler(logs)
+            try:
+                cli.main()
+                code = 0
+            except SystemExit as exited:
+                code = exited.code if isinstance(exited.code, int) else (0 if exited.code is None else 1)
+            finally:
+                product.removeHandler(logs)
+            out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["jobinsight", *args], code, out, err)
+
+    return run

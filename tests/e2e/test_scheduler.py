@@ -29,7 +29,8 @@ from tests.e2e.stack import (
     wait_until,
 )
 
-pytestmark = pytest.mark.slow
+#: One worker runs both tests, so the module's scheduling server starts once (see tests/conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e-scheduling-server")]
 
 CRON_DEPLOYMENTS = ("scrape/jobinsight-scrape", "process/jobinsight-process",
                     "process-retry/jobinsight-process-retry")

@@ -1,4 +1,5 @@
-"""The ``jobinsight`` command as a user runs it: subprocesses, real servers, exit codes."""
+"""The ``jobinsight`` command as a user runs it: subprocesses, real servers, exit codes (argument and
+error-message cases through the same entry point in-process, ``cli_main``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 
 from jobinsight.db.embedded import stop_server
 from jobinsight.synthetic import generate_raw_rows
+from tests.conftest import CliMain
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -34,11 +36,23 @@ def fresh_home(tmp_path: Path):
     stop_server(home)
 
 
+def _cli_at_once(*args: str, env: dict[str, str], count: int = 2) -> list[tuple[int, str, str]]:
+    """Start ``count`` identical CLI processes together; (exit code, stdout, stderr) of each."""
+    procs = [subprocess.Popen([sys.executable, "-m", "jobinsight.cli", *args], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(count)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    return [(p.returncode, out, err) for p, (out, err) in zip(procs, outputs, strict=True)]
+
+
 def test_db_status_with_nothing_configured_starts_then_reuses_the_embedded_server(fresh_home: Path) -> None:
+    """One new embedded server for the whole story (initdb is the costly part): two processes
+    starting it at once share it, a later one reuses it, and two ``db init`` at once migrate once."""
     env = _env(JOBINSIGHT_HOME=str(fresh_home))
-    first = _cli("db", "status", "--json", env=env)
-    assert first.returncode == 0, first.stderr
-    doc = json.loads(first.stdout)  # stdout is exactly one JSON document
+    first = _cli_at_once("db", "status", "--json", env=env)
+    assert [code for code, _, _ in first] == [0, 0], [err for _, _, err in first]
+    docs = [json.loads(out) for _, out, _ in first]  # stdout is exactly one JSON document
+    assert len({doc["database"]["url"] for doc in docs}) == 1  # both found the one server
+    doc = docs[0]
     assert doc["database"]["kind"] == "embedded" and doc["server_version"].startswith("18")
     pid_file = fresh_home / "pgdata" / "postmaster.pid"
     server_pid = pid_file.read_text().splitlines()[0]
@@ -47,42 +61,31 @@ def test_db_status_with_nothing_configured_starts_then_reuses_the_embedded_serve
     assert second.returncode == 0 and json.loads(second.stdout)["database"] == doc["database"]
     assert pid_file.read_text().splitlines()[0] == server_pid  # reused, not restarted
 
-    procs = [subprocess.Popen([sys.executable, "-m", "jobinsight.cli", "db", "init", "--json"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outputs]
-    applied = sorted(len(json.loads(out)["applied"]) for out, _ in outputs)
+    inits = _cli_at_once("db", "init", "--json", env=env)
+    assert [code for code, _, _ in inits] == [0, 0], [err for _, _, err in inits]
+    applied = sorted(len(json.loads(out)["applied"]) for _, out, _ in inits)
     assert applied[0] == 0 and applied[1] > 0  # one process applied the migrations, the other found them
     status = json.loads(_cli("db", "status", "--json", env=env).stdout)
     assert status["schema_ready"] and status["counts"]["raw_jobs"] == 0
 
 
-def test_two_processes_starting_a_new_embedded_server_at_once_share_it(fresh_home: Path) -> None:
-    env = _env(JOBINSIGHT_HOME=str(fresh_home))
-    procs = [subprocess.Popen([sys.executable, "-m", "jobinsight.cli", "db", "status", "--json"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = [p.communicate(timeout=120) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], [o[1] for o in outputs]
-    assert len({json.loads(out)["database"]["url"] for out, _ in outputs}) == 1
-
-
-def test_db_url_masks_the_password_unless_asked() -> None:
+def test_db_url_masks_the_password_unless_asked(cli_main: CliMain) -> None:
     url = "postgresql://etl:s3cr3t-pw@127.0.0.1:5999/jobs"
-    masked = _cli("db", "url", "--database-url", url, env=_env())
+    masked = cli_main("db", "url", "--database-url", url)
     assert masked.returncode == 0 and "s3cr3t-pw" not in masked.stdout and "etl:***@" in masked.stdout
-    shown = _cli("db", "url", "--database-url", url, "--show-password", env=_env())
+    shown = cli_main("db", "url", "--database-url", url, "--show-password")
     assert "s3cr3t-pw" in shown.stdout
 
 
-def test_unreachable_database_is_a_clear_message_not_a_traceback() -> None:
-    result = _cli("db", "status", "--database-url", "postgresql://etl:s3cr3t-pw@127.0.0.1:9/jobs", env=_env())
+def test_unreachable_database_is_a_clear_message_not_a_traceback(cli_main: CliMain) -> None:
+    result = cli_main("db", "status", "--database-url", "postgresql://etl:s3cr3t-pw@127.0.0.1:9/jobs")
     assert result.returncode == 2
     assert "Could not connect to PostgreSQL" in result.stderr and "Traceback" not in result.stderr
     assert "s3cr3t-pw" not in result.stderr + result.stdout
 
 
-def test_invalid_option_names_the_field(database_url: str) -> None:
-    result = _cli("process", "--batch-size", "0", "--database-url", database_url, env=_env())
+def test_invalid_option_names_the_field(database_url: str, cli_main: CliMain) -> None:
+    result = cli_main("process", "--batch-size", "0", "--database-url", database_url)
     assert result.returncode == 2 and "batch_size" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -97,9 +100,11 @@ def test_run_all_with_the_demo_source_prints_a_successful_result(database_url: s
     assert doc["parts"]["process"]["stats"]["processed_records"] == doc["parts"]["scrape"]["stats"]["extra"]["inserted"]
 
 
-def test_process_json_prints_the_pipeline_result(database_url: str, prefect_api_url: str) -> None:
+def test_process_json_prints_the_pipeline_result_and_logs_name_their_runs(database_url: str,
+                                                                           prefect_api_url: str) -> None:
+    """One real ``process --json`` (on the session's Prefect server; the temporary-server path is
+    the test above's): stdout is the result document, stderr the log, every run line named."""
     generate_raw_rows(database_url, 300)
-    # the session's Prefect server: the temporary-server path is the test above's
     result = _cli("process", "--batch-size", "100", "--json", "--database-url", database_url,
                   env=_env(PREFECT_API_URL=prefect_api_url))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -110,12 +115,6 @@ def test_process_json_prints_the_pipeline_result(database_url: str, prefect_api_
         cur.execute("SELECT count(*) FROM jobinsight_staging.staging_jobs")
         assert cur.fetchone()[0] == 300
     conn.close()
-
-
-def test_every_log_line_names_its_task_or_flow_run(database_url: str, prefect_api_url: str) -> None:
-    generate_raw_rows(database_url, 50)
-    result = _cli("process", "--database-url", database_url, env=_env(PREFECT_API_URL=prefect_api_url))
-    assert result.returncode == 0, result.stderr[-3000:]
     run_lines = [line for line in result.stderr.splitlines() if " prefect.task_runs" in line
                  or " prefect.flow_runs" in line]
     assert run_lines, result.stderr

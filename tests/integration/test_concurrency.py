@@ -70,8 +70,10 @@ def test_four_concurrent_runs_process_every_row_exactly_once(database_url: str,
 KILLED_ROWS, KILLED_BATCH = 2_000, 100
 
 
-def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(database_url: str,
-                                                                                prefect_api_url: str) -> None:
+def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
+        database_url: str, prefect_api_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The victim is a real CLI process (killed with SIGKILL); the rerun and the clean run are the
+    same flow with the same options in this process, on the same Prefect server."""
     generate_raw_rows(database_url, KILLED_ROWS)
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env["JOBINSIGHT_DATABASE_URL"] = database_url
@@ -98,8 +100,10 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
     assert 0 < done < KILLED_ROWS, "killed part-way"
     time.sleep(5.5)  # let the killed run's claim lease expire
 
-    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", database_url)
+    options = PipelineOptions(pipeline_mode="processOnly", batch_size=KILLED_BATCH, claim_lease_seconds=5)
+    rerun = process_flow(options)
+    assert rerun.success and rerun.outcome == "completed", rerun.message
     assert sql_rows(database_url, "SELECT count(*) FROM public.raw_jobs WHERE NOT is_processed") == [(0,)]
     after_crash = sql_rows(database_url, f"SELECT {_COMPARED} FROM jobinsight_staging.staging_jobs ORDER BY source, job_id")
 
@@ -109,8 +113,8 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
         cur.execute("TRUNCATE jobinsight_staging.staging_jobs_data; TRUNCATE jobinsight_monitoring.batch_claims; "
                     "UPDATE public.raw_jobs SET is_processed = false, process_date = NULL")
     conn.close()
-    clean = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
-    assert clean.returncode == 0, clean.stderr[-2000:]
+    clean = process_flow(options)
+    assert clean.success and clean.outcome == "completed", clean.message
     clean_rows = sql_rows(database_url, f"SELECT {_COMPARED} FROM jobinsight_staging.staging_jobs ORDER BY source, job_id")
     assert len(after_crash) == len(clean_rows) == KILLED_ROWS
     assert after_crash == clean_rows

@@ -2,6 +2,8 @@
 use, reused afterwards, one server for concurrent first uses, stopped by ``jobinsight stop``.
 
 Real ``prefect server start`` processes; every test stops what it started (fixture teardown).
+They are ``prefect``-tier tests (each starts a Prefect server: out of the fast tier), so the
+pipeline one runs on the embedded database only (tests/conftest.py, ``pytest_generate_tests``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pytest
 from jobinsight.prefect_server import ServerState, state_file, stop
 
 JOBINSIGHT = [sys.executable, "-m", "jobinsight.cli"]
+
+pytestmark = pytest.mark.prefect
 
 
 def _env(home: Path, **extra: str) -> dict[str, str]:

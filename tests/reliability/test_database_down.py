@@ -16,6 +16,7 @@ from jobinsight.db.migrate import apply_migrations
 from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
+from tests.conftest import CliMain
 from tests.reliability.conftest import accounted_for, assert_one_paragraph_error, cli_env, run_cli
 
 
@@ -32,14 +33,18 @@ def private_home(tmp_path: Path) -> Path:
         pass
 
 
-def test_an_embedded_server_that_cannot_start_is_one_paragraph(private_home: Path) -> None:
-    env = cli_env(JOBINSIGHT_HOME=str(private_home))
-    assert run_cli("db", "init", env=env).returncode == 0
-    assert run_cli("db", "stop", env=env).returncode == 0
+def test_an_embedded_server_that_cannot_start_is_one_paragraph(private_home: Path, cli_main: CliMain) -> None:
+    """``db status`` in a real process (its whole stderr is the paragraph); the other commands
+    through the same entry point in this process."""
+    home = str(private_home)
+    assert cli_main("db", "init", JOBINSIGHT_HOME=home).returncode == 0
+    assert cli_main("db", "stop", JOBINSIGHT_HOME=home).returncode == 0
     with (data_dir(private_home) / "postgresql.conf").open("a") as conf:
         conf.write("\nmax_connections = 'banana'\n")  # the server now refuses to start
-    for command in (["db", "status"], ["db", "url"], ["process"]):
-        message = assert_one_paragraph_error(run_cli(*command, env=env), "did not start", "keep it")
+    results = [run_cli("db", "status", env=cli_env(JOBINSIGHT_HOME=home)),
+               cli_main("db", "url", JOBINSIGHT_HOME=home), cli_main("process", JOBINSIGHT_HOME=home)]
+    for result in results:
+        message = assert_one_paragraph_error(result, "did not start", "keep it")
         assert "Remove the folder" not in message and "afresh" not in message
         assert str(data_dir(private_home) / "log") in message
 

@@ -69,6 +69,7 @@ CLI_CASES = [
 ]
 
 
+@pytest.mark.parametrize("database_url", ["embedded"], indirect=True)  # refused before any SQL: one server
 def test_cli_process_rejects_a_hostile_option_in_one_paragraph(database_url: str) -> None:
     """The real command in a subprocess, once: exit code 2, one paragraph on stderr and nothing
     else (no log line, no traceback), the database untouched. Every case goes through the same

@@ -21,6 +21,7 @@ from jobinsight.options import PipelineResult, PipelineStats
 from jobinsight.pipeline import combine_results, full_summary_markdown
 from jobinsight.process.tally import summary_markdown
 from jobinsight.scrape.sources.demo_board import StaticSite
+from tests.conftest import CliMain
 from tests.reliability.conftest import cli_env, run_cli, sql_rows
 
 SECRET = f"hunter{uuid.uuid4().hex[:10]}"
@@ -63,12 +64,11 @@ def test_a_urls_file_is_read_as_urls_only_and_never_echoed(database_url: str, pr
     assert SECRET not in _prefect_logs(doc["run_id"])
 
 
-def test_a_file_with_no_urls_is_a_one_paragraph_error_without_its_content(database_url: str,
-                                                                        tmp_path: Path) -> None:
+def test_a_file_with_no_urls_is_a_one_paragraph_error_without_its_content(database_url: str, tmp_path: Path,
+                                                                        cli_main: CliMain) -> None:
     listing = tmp_path / "shadow"
     listing.write_text(f"root:$6${SECRET}:19000:0:99999:7:::\n")
-    run = run_cli("scrape", "--source", "jsonld", "--urls", str(listing),
-                  env=cli_env(JOBINSIGHT_DATABASE_URL=database_url))
+    run = cli_main("scrape", "--source", "jsonld", "--urls", str(listing), JOBINSIGHT_DATABASE_URL=database_url)
     assert run.returncode == 2 and "Traceback" not in run.stderr, run.stderr[-3000:]
     assert SECRET not in run.stdout + run.stderr
     assert "1 lines that are not http(s) URLs (not shown)" in run.stderr
@@ -97,15 +97,25 @@ def _forms(database_url: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("form", ["query", "keyvalue", "quoted-keyvalue", "hash"])
-def test_every_database_url_form_is_masked(database_url: str, form: str) -> None:
+def test_every_database_url_form_is_masked(database_url: str, form: str, cli_main: CliMain) -> None:
+    """Every command that shows the database, for every form, through the CLI entry point in this
+    process; the subprocess case below runs the real command once."""
     url = _forms(database_url)[form]
-    env = cli_env()
     for command in (["db", "url"], ["db", "status"], ["db", "init"], ["db", "status", "--json"]):
-        run = run_cli(*command, "--database-url", url, env=env)
+        run = cli_main(*command, "--database-url", url)
         assert run.returncode == 0, (command, run.stderr[-2000:])
         assert SECRET not in run.stdout + run.stderr, (command, run.stdout, run.stderr)
-    shown = run_cli("db", "url", "--database-url", url, "--show-password", env=env)
+    shown = cli_main("db", "url", "--database-url", url, "--show-password")
     assert SECRET in shown.stdout  # asked for explicitly
+
+
+def test_a_real_cli_process_masks_the_password(database_url: str) -> None:
+    """The subprocess case: everything a real ``db status --json`` process prints is masked."""
+    url = _forms(database_url)["quoted-keyvalue"]
+    run = run_cli("db", "status", "--json", "--database-url", url, env=cli_env())
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert json.loads(run.stdout)["schema_ready"] is True
+    assert SECRET not in run.stdout + run.stderr, (run.stdout, run.stderr)
 
 
 @pytest.mark.parametrize("url", [
@@ -114,10 +124,12 @@ def test_every_database_url_form_is_masked(database_url: str, form: str) -> None
     "postgresql://u:{secret}#x@127.0.0.1:{port}/db",
     "postgresql://u:{secret}/@x@127.0.0.1:{port}/db",  # not even valid for libpq: its error quotes the value
 ], ids=["keyvalue", "query", "hash", "slash-in-password"])
-def test_errors_do_not_show_the_password(url: str) -> None:
+def test_errors_do_not_show_the_password(url: str, cli_main: CliMain) -> None:
+    """In this process (``cli_main``); a real process's unreachable-database error is checked in
+    test_secrets.py::test_the_cli_never_shows_the_password."""
     url = url.format(port=_free_port(), secret=SECRET)
     for command in (["db", "status"], ["db", "init"], ["process"]):
-        run = run_cli(*command, "--database-url", url, env=cli_env())
+        run = cli_main(*command, "--database-url", url)
         assert run.returncode == 2, (command, run.stderr[-2000:])
         assert SECRET not in run.stdout + run.stderr, (command, run.stderr)
         assert "Traceback" not in run.stderr

@@ -19,6 +19,10 @@ from jobinsight.synthetic import generate_raw_rows
 from tests.reliability.conftest import accounted_for, sql_rows, sql_value
 
 HUGE = 33 * 1024 * 1024  # bigger than Arrow's 16 MiB block, as in the adversarial test
+#: The direct writer's title: 1 MiB over Arrow's 16 MiB block, which is what broke the load. Not
+#: HUGE: every byte of it also goes through the transform (title rules), ~1 s of CPU per MiB.
+OVER_ARROW_BLOCK = 17 * 1024 * 1024
+WORDS = "Kỹ sư phần mềm "  # 22 bytes in UTF-8
 
 
 def _record(i: int, **extra: object) -> dict:
@@ -55,8 +59,8 @@ def test_a_poison_row_written_by_another_writer_does_not_stop_its_batch(flow_db:
     try:  # an external crawler, bypassing the upsert and its limit
         with conn, conn.cursor() as cur:
             cur.execute("INSERT INTO public.raw_jobs (source, job_id, title, salary, payload) "
-                        "VALUES ('external', 'huge', repeat('Kỹ sư phần mềm ', %s), 'Thỏa thuận', %s::jsonb)",
-                        (HUGE // 20, json.dumps({"via": "direct sql"})))
+                        "VALUES ('external', 'huge', repeat(%s, %s), 'Thỏa thuận', %s::jsonb)",
+                        (WORDS, OVER_ARROW_BLOCK // len(WORDS.encode()) + 1, json.dumps({"via": "direct sql"})))
     finally:
         conn.close()
     result = process_flow(PipelineOptions(pipeline_mode="processOnly", batch_size=1_000))

@@ -22,6 +22,7 @@ from jobinsight.errors import explain
 from jobinsight.flows.process import process_flow
 from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
+from tests.conftest import CliMain
 from tests.reliability.conftest import cli_env, run_cli, sql_exec, sql_rows
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -136,19 +137,22 @@ def test_a_failing_run_never_shows_the_password(monkeypatch: pytest.MonkeyPatch,
     _assert_no_password(bad_port=str(bad_port.value))
 
 
-def test_the_cli_never_shows_the_password(database_url: str, secret_url: str, prefect_api_url: str) -> None:
+def test_the_cli_never_shows_the_password(database_url: str, secret_url: str, prefect_api_url: str,
+                                          cli_main: CliMain) -> None:
+    """A run and an unreachable-database error in real CLI processes (everything they print); the
+    ``db`` commands through the same entry point in this process."""
     generate_raw_rows(database_url, 30)
     env = cli_env(PREFECT_API_URL=prefect_api_url)
     ran = run_cli("process", "--json", "--database-url", secret_url, env=env)
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert json.loads(ran.stdout)["stats"]["processed_records"] == 30
-    status = run_cli("db", "status", "--json", "--database-url", secret_url, env=env)
+    status = cli_main("db", "status", "--json", "--database-url", secret_url)
     assert status.returncode == 0 and json.loads(status.stdout)["database"]["url"].count("***") == 1
-    masked = run_cli("db", "url", "--database-url", secret_url, env=env)
+    masked = cli_main("db", "url", "--database-url", secret_url)
     unreachable = run_cli("process", "--database-url",
                           f"postgresql://etl:{quote(ODD_PASSWORD, safe='')}@127.0.0.1:9/jobs", env=env)
     assert unreachable.returncode == 2
-    with_env = run_cli("db", "init", env=cli_env(PREFECT_API_URL=prefect_api_url, JOBINSIGHT_DATABASE_URL=secret_url))
+    with_env = cli_main("db", "init", JOBINSIGHT_DATABASE_URL=secret_url)
     assert with_env.returncode == 0
     _assert_no_password(**{f"{name}_{stream}": getattr(proc, stream)
                            for name, proc in [("process", ran), ("status", status), ("url", masked),
