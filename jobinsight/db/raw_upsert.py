@@ -118,8 +118,8 @@ _MERGE = (
 
 
 def _merged(column: str, rule: str) -> sql.Composed:
-    return sql.SQL(rule + " AS {c}").format(s=sql.Identifier("s", column), r=sql.Identifier("r", column),
-                                            c=sql.Identifier(column))
+    expression = sql.SQL(rule).format(s=sql.Identifier("s", column), r=sql.Identifier("r", column))
+    return sql.SQL("{} AS {}").format(expression, sql.Identifier(column))
 
 
 def _names(columns: Iterable[str]) -> sql.Composed:
