@@ -29,6 +29,9 @@ FAST = FetchSettings(delay_seconds=0, backoff_base=0.01, max_backoff=0.05, max_r
 BLOCKED = REALDATA / "blocked"
 
 
+pytestmark = pytest.mark.browser  # real Chromium: out of the fast tier
+
+
 @pytest.fixture(autouse=True)
 def _chromium() -> None:
     require_chromium()

@@ -63,6 +63,7 @@ def test_per_host_delay_holds_from_the_listing_into_its_detail_pages(tmp_path: P
     assert len(gaps) == 5 and min(gaps) >= DELAY - EPSILON, gaps
 
 
+@pytest.mark.browser
 def test_auto_takes_listing_and_details_of_a_challenge_host_through_one_browser(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
