@@ -23,7 +23,7 @@ from psycopg2 import sql
 
 from jobinsight.db.connect import transaction
 from jobinsight.errors import StatementTimeoutError, is_statement_timeout
-from jobinsight.process.claims import Claim, release_claim
+from jobinsight.process.claims import PENDING_MODES, Claim, release_claim
 
 #: Raw columns the transformations read, in order. Columns staging copies unchanged from raw
 #: (logo_url, …) are not loaded: phase 5 takes them from the raw row in SQL, which keeps them
@@ -46,7 +46,7 @@ _COPY_OUT = sql.SQL(
                CASE WHEN r.job_url ~* '^.+https?://' THEN r.job_url END,
                r.description, r.requirements, r.job_level, r.experience, r.education, r.openings,
                r.employment_type, r.job_category
-          FROM public.raw_jobs r
+          FROM {rows}
          WHERE r.id BETWEEN {lo} AND {hi}
            AND jobinsight_monitoring.raw_is_eligible({mode}, r.is_processed, r.process_error,
                                                      r.process_attempts, {max_attempts})
@@ -58,12 +58,32 @@ _SCHEMA = {name: pa.string() for name in RAW_COLUMNS}
 _SCHEMA.update({"id": pa.int64(), "crawled_at": pa.float64()})
 
 
-def load_batch(url: str, claim: Claim) -> pd.DataFrame:
-    """The eligible rows of ``claim`` with the columns in :data:`RAW_COLUMNS`."""
-    statement = _COPY_OUT.format(
-        lo=sql.Literal(claim.lo_id), hi=sql.Literal(claim.hi_id),
+def _claimed_rows(claim: Claim) -> sql.Composable:
+    """The FROM item (alias ``r``) the claim's rows are read from.
+
+    Why: a claim over changed rows scattered through raw_jobs spans a wide id range; reading it
+    through the queue of unprocessed ids (V010), bounded on both sides, reads only those rows.
+    """
+    if claim.mode not in PENDING_MODES:
+        return sql.SQL("public.raw_jobs r")
+    return sql.SQL(
+        "(SELECT r.* FROM jobinsight_monitoring.raw_pending p JOIN public.raw_jobs r ON r.id = p.raw_id "
+        "WHERE p.raw_id BETWEEN {lo} AND {hi} AND NOT r.is_processed) r"
+    ).format(lo=sql.Literal(claim.lo_id), hi=sql.Literal(claim.hi_id))
+
+
+def copy_statement(claim: Claim) -> sql.Composable:
+    """The COPY that reads ``claim``'s eligible rows (separate so a test can run it in its own
+    transaction and read how many raw rows it touched)."""
+    return _COPY_OUT.format(
+        rows=_claimed_rows(claim), lo=sql.Literal(claim.lo_id), hi=sql.Literal(claim.hi_id),
         mode=sql.Literal(claim.mode), max_attempts=sql.Literal(claim.max_attempts),
     )
+
+
+def load_batch(url: str, claim: Claim) -> pd.DataFrame:
+    """The eligible rows of ``claim`` with the columns in :data:`RAW_COLUMNS`."""
+    statement = copy_statement(claim)
     buffer = io.BytesIO()
     try:
         with transaction(url, application_name="jobinsight-load") as conn, conn.cursor() as cur:

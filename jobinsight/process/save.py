@@ -134,6 +134,9 @@ _CREATE_TEMP = sql.SQL(
 # One pass over raw: the UPDATE marks the rows processed (only where the content hash is still the
 # one processed) and RETURNING hands their columns to the staging upsert, so raw values are never
 # shipped back from Python and a row changed meanwhile is neither marked nor written.
+# The rows marked leave the queue of unprocessed ids (V010) in the same statement; they stay
+# locked by the UPDATE until commit, so a writer that makes one unprocessed again meanwhile waits
+# and then puts its id back.
 _MARK_AND_UPSERT = sql.SQL(
     """WITH marked AS (
            UPDATE public.raw_jobs r
@@ -142,6 +145,10 @@ _MARK_AND_UPSERT = sql.SQL(
             WHERE r.id = s.raw_id AND r.id BETWEEN {lo} AND {hi}
               AND r.content_hash IS NOT DISTINCT FROM s.content_hash
         RETURNING r.id AS raw_id, {raw_cols}, {derived}
+       ), dequeued AS (
+           DELETE FROM jobinsight_monitoring.raw_pending p
+            USING marked m
+            WHERE p.raw_id = m.raw_id AND p.raw_id BETWEEN {lo} AND {hi}
        )
        INSERT INTO jobinsight_staging.staging_jobs_data ({all_cols}, processed_at, run_id)
        SELECT {all_cols}, now(), {run_id} FROM marked
