@@ -73,7 +73,11 @@ class Settings(BaseSettings):
         "VND per unit of other currencies, e.g. `AUD=16500,EUR=27000`: their salaries get a monthly VND figure "
         "only when a rate is set (no network lookup).", "(unset: amounts kept in their own currency)",
         default=None, max_length=2000)
-    batch_size: int = _var("ETL_BATCH_SIZE", "Rows per process batch.", default=40_000, ge=1, le=1_000_000)
+    # 30,000: the process run's peak RSS grows ~4.5 MB per 1,000 rows of batch (the batch being
+    # transformed plus max_workers encoded batches waiting for their saves); measured with the phases
+    # called directly, 3 batches: 316 MB at 40,000 rows, 271 MB at 30,000, 256 MB at 25,000, so 40,000
+    # put the flow at 360-380 MB against its 350 MB budget (benchmarks/process_bench.py).
+    batch_size: int = _var("ETL_BATCH_SIZE", "Rows per process batch.", default=30_000, ge=1, le=1_000_000)
     timeout_seconds: int = _var(
         "ETL_TIMEOUT", "Timeout of a pipeline run, in seconds.", default=3600, ge=1, le=7 * 86_400)
     max_workers: int = _var(

@@ -86,7 +86,7 @@ class StagingRows:
     """A batch's staging rows as the save needs them: the COPY payload and the sorted raw ids.
 
     Why: a batch waits for its save while the next ones are loaded and transformed (up to
-    ``max_workers`` saves in flight). Encoded, it holds only its CSV (~15 MB per 40,000 rows)
+    ``max_workers`` saves in flight). Encoded, it holds only its CSV (~15 MB per 30,000 rows)
     instead of the staging frame and the raw columns it shares with the loaded frame (~32 MB+).
     """
 

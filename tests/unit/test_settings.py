@@ -64,7 +64,7 @@ def test_secrets_are_never_echoed() -> None:
 def test_good_values_and_defaults() -> None:
     defaults = Settings.from_environ({})
     assert (defaults.batch_size, defaults.timeout_seconds, defaults.max_workers, defaults.usd_rate) == (
-        40_000, 3600, 2, 25_000.0)
+        30_000, 3600, 2, 25_000.0)
     assert (defaults.scrape_delay, defaults.scrape_concurrency, defaults.respect_robots) == (1.0, 2, True)
     assert defaults.user_agent == DEFAULT_USER_AGENT and not defaults.llm_enabled
     tuned = Settings.from_environ({"ETL_BATCH_SIZE": " 500 ", "JOBINSIGHT_SCRAPE_DELAY": "0",
