@@ -17,7 +17,13 @@ from jobinsight.db.connect import transaction
 PENDING_MODES = frozenset({"unprocessed", "retry"})
 
 
-def candidate_rows(mode: str) -> sql.Composable:
+#: Up to this many queued ids, the counts read eligible rows through the queue; from here on
+#: (a first run over most of raw_jobs) one sequential scan of raw_jobs is cheaper than joining
+#: the queue to it (measured on 120k queued rows: 0.39 s scan against 0.92 s join).
+QUEUE_COUNT_LIMIT = 50_000
+
+
+def candidate_rows(mode: str, *, through_queue: bool = True) -> sql.Composable:
     """The FROM item (alias ``r``) of the raw rows a mode may take, before the eligibility test.
 
     Why: the modes that take only unprocessed rows read them through the narrow queue of
@@ -25,10 +31,17 @@ def candidate_rows(mode: str) -> sql.Composable:
     processed ones reads ~1,000 rows, not 1M. ``NOT r.is_processed`` is re-checked on the raw row
     (the queue may hold an id whose row someone else marked processed).
     """
-    if mode in PENDING_MODES:
+    if mode in PENDING_MODES and through_queue:
         return sql.SQL("(SELECT r.* FROM jobinsight_monitoring.raw_pending p "
                        "JOIN public.raw_jobs r ON r.id = p.raw_id WHERE NOT r.is_processed) r")
     return sql.SQL("public.raw_jobs r")
+
+
+def queue_is_short(cur) -> bool:  # noqa: ANN001 - a psycopg2 cursor
+    """Whether fewer than :data:`QUEUE_COUNT_LIMIT` ids are queued (reads at most that many)."""
+    cur.execute("SELECT count(*) FROM (SELECT 1 FROM jobinsight_monitoring.raw_pending LIMIT %s) s",
+                (QUEUE_COUNT_LIMIT,))
+    return int(cur.fetchone()[0]) < QUEUE_COUNT_LIMIT
 
 
 @dataclass(frozen=True)
@@ -63,15 +76,16 @@ def claim_batch(url: str, *, run_id: str, mode: str, after_id: int, limit: int,
 def count_eligible(url: str, *, mode: str, max_attempts: int) -> int:
     """How many raw rows are eligible now (for the run summary and progress)."""
     with transaction(url) as conn, conn.cursor() as cur:
-        cur.execute(count_eligible_statement(mode), (mode, max_attempts))
+        cur.execute(count_eligible_statement(mode, through_queue=queue_is_short(cur)), (mode, max_attempts))
         return int(cur.fetchone()[0])
 
 
-def count_eligible_statement(mode: str) -> sql.Composable:
+def count_eligible_statement(mode: str, *, through_queue: bool) -> sql.Composable:
     """The count behind :func:`count_eligible` (parameters: mode, max_attempts); separate so a test
     can run it inside its own transaction and read how many raw rows it touched."""
     return sql.SQL("SELECT count(*) FROM {rows} WHERE jobinsight_monitoring.raw_is_eligible("
-                   "%s, r.is_processed, r.process_error, r.process_attempts, %s)").format(rows=candidate_rows(mode))
+                   "%s, r.is_processed, r.process_error, r.process_attempts, %s)").format(
+                       rows=candidate_rows(mode, through_queue=through_queue))
 
 
 def release_claim(url: str, claim_id: int) -> str:
@@ -156,12 +170,13 @@ SELECT (SELECT count(*) FROM eligible),
 def rows_left(url: str, *, mode: str, max_attempts: int, run_id: str) -> RowsLeft:
     """The eligible rows still there when ``run_id`` finishes, and why it left them."""
     with transaction(url, application_name="jobinsight-claim") as conn, conn.cursor() as cur:
-        cur.execute(rows_left_statement(mode), {"mode": mode, "max_attempts": max_attempts, "run_id": run_id})
+        cur.execute(rows_left_statement(mode, through_queue=queue_is_short(cur)),
+                    {"mode": mode, "max_attempts": max_attempts, "run_id": run_id})
         total, live, expired, owners = cur.fetchone()
     total, live, expired = int(total), int(live), int(expired)
     return RowsLeft(total, live, expired, total - live - expired, tuple(owners or ()))
 
 
-def rows_left_statement(mode: str) -> sql.Composable:
+def rows_left_statement(mode: str, *, through_queue: bool) -> sql.Composable:
     """The query behind :func:`rows_left` (parameters: mode, max_attempts, run_id), for tests as above."""
-    return sql.SQL(_ROWS_LEFT).format(rows=candidate_rows(mode))
+    return sql.SQL(_ROWS_LEFT).format(rows=candidate_rows(mode, through_queue=through_queue))

@@ -21,6 +21,7 @@ from jobinsight.process.claims import (
     claim_batch,
     count_eligible,
     count_eligible_statement,
+    queue_is_short,
     rows_left,
     rows_left_statement,
 )
@@ -59,10 +60,11 @@ def _scanned_truth(url: str, mode: str) -> set[int]:
                                         "%s, r.is_processed, r.process_error, r.process_attempts, 3)", (mode,))}
 
 
-def _claimed_ids(url: str, run: str, mode: str) -> set[int]:
+def _claimed_ids(url: str, run: str, mode: str, limit: int = 10_000) -> set[int]:
     """Every id the claims of a fresh run cover and the loader reads (claims are released after)."""
     ids, after = set(), 0
-    while (claim := _claim(url, run, mode, after)) is not None:
+    while (claim := _claim(url, run, mode, after, limit)) is not None:
+        assert claim.n_rows <= limit
         ids |= set(load_batch(url, claim)["id"].astype(int))
         after = claim.hi_id
     sql_rows(url, "DELETE FROM jobinsight_monitoring.batch_claims WHERE run_id = %s", (run,))
@@ -78,7 +80,10 @@ def _assert_found(url: str, step: str) -> None:
         truth = _scanned_truth(url, mode)
         assert count_eligible(url, mode=mode, max_attempts=3) == len(truth), f"{step}: count, mode {mode}"
         assert rows_left(url, mode=mode, max_attempts=3, run_id="nobody").total == len(truth), step
+        # claims of 10,000 walk raw_jobs' id range; claims of 2 over ids spread wider than 4 x 2 read
+        # through the queue (claim_batch picks by density): both must find the same rows
         assert _claimed_ids(url, f"check-{mode}", mode) == truth, f"{step}: claims, mode {mode}"
+        assert _claimed_ids(url, f"check-{mode}-2", mode, limit=2) == truth, f"{step}: claims of 2, mode {mode}"
 
 
 def _id_of(url: str, job_id: str) -> int:
@@ -145,12 +150,15 @@ def _raw_rows_read(cur) -> tuple[int, int]:  # noqa: ANN001
     return cur.fetchone()
 
 
-@pytest.mark.parametrize("mode", ["unprocessed", "retry"])
-def test_finding_new_rows_reads_them_not_the_processed_ones(database_url: str, mode: str) -> None:
+@pytest.mark.parametrize(("mode", "where"), [("unprocessed", "new"), ("retry", "new"), ("unprocessed", "spread")])
+def test_finding_new_rows_reads_them_not_the_processed_ones(database_url: str, mode: str, where: str) -> None:
     url = database_url
     generate_raw_rows(url, 3_000)
     assert _process_all(url, "first") == 3_000
-    generate_raw_rows(url, 10, start=3_001, seed=7)
+    if where == "new":  # 10 new rows after the processed ones
+        generate_raw_rows(url, 10, start=3_001, seed=7)
+    else:  # 10 rows re-queued one every 300 ids, as a re-crawl's changed rows are
+        sql_rows(url, "UPDATE public.raw_jobs SET title = title || ' (mới)' WHERE id % 300 = 7")
     if mode == "retry":
         sql_rows(url, "UPDATE public.raw_jobs SET process_error = 'bad', process_attempts = 1 WHERE NOT is_processed")
     sql_rows(url, "ANALYZE public.raw_jobs; ANALYZE jobinsight_monitoring.raw_pending")
@@ -169,12 +177,13 @@ def test_finding_new_rows_reads_them_not_the_processed_ones(database_url: str, m
             scans, claimed = _raw_rows_read(cur)
             assert scans == 0 and claimed <= _FEW
 
-            cur.execute(count_eligible_statement(mode), (mode, 3))
+            assert queue_is_short(cur)
+            cur.execute(count_eligible_statement(mode, through_queue=True), (mode, 3))
             assert cur.fetchone()[0] == 10
             scans, counted = _raw_rows_read(cur)
             assert scans == 0 and counted - claimed <= _FEW
 
-            cur.execute(rows_left_statement(mode), {"mode": mode, "max_attempts": 3, "run_id": "second"})
+            cur.execute(rows_left_statement(mode, through_queue=True), {"mode": mode, "max_attempts": 3, "run_id": "second"})
             assert cur.fetchone()[0] == 10
             scans, left = _raw_rows_read(cur)
             assert scans == 0 and left - counted <= _FEW
