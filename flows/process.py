@@ -21,7 +21,7 @@ from jobinsight.db.resolve import resolve_database
 from jobinsight.enrich import LlmRunState, LlmSettings
 from jobinsight.monitoring import finish_run, record_phases, start_run
 from jobinsight.options import COMPLETED_WITH_ROWS_LEFT, PhaseMetric, PipelineOptions, PipelineResult
-from jobinsight.process.claims import count_eligible, rows_left
+from jobinsight.process.claims import TIDY_AFTER_ROWS, count_eligible, rows_left, tidy_queue
 from jobinsight.process.save import ClaimLostError
 from jobinsight.process.tally import IntegrityCheckError, ProcessTally
 from jobinsight.tasks.artifacts import ProgressArtifact, publish_run_artifacts
@@ -131,6 +131,8 @@ def process_flow(options: PipelineOptions | None = None, trigger: dict | None = 
     while pending:
         _collect(pending.popleft(), tally, bar, target, logger)
 
+    if tally.loaded >= TIDY_AFTER_ROWS:
+        tidy_queue(db_url)
     tally.left = rows_left(db_url, mode=mode, max_attempts=options.max_attempts, run_id=run_id)
     result = tally.result(options.integrity_threshold)
     if llm is not None:

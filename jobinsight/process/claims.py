@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from psycopg2 import sql
 
-from jobinsight.db.connect import transaction
+from jobinsight.db.connect import connect, transaction
 
 #: Claim modes that take only unprocessed rows, which ``jobinsight_monitoring.raw_pending`` lists (V010).
 PENDING_MODES = frozenset({"unprocessed", "retry"})
@@ -57,6 +57,29 @@ class Claim:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+#: A run that saved at least this many rows vacuums the queue before it finishes.
+TIDY_AFTER_ROWS = 10_000
+
+
+def tidy_queue(url: str) -> None:
+    """VACUUM the queue of unprocessed ids (V010) after a run emptied much of it.
+
+    Why: the save deletes each id it marks processed, and until those dead entries are vacuumed
+    the next run's walk of the queue steps over all of them (measured: 1,000 new rows over 1M
+    just processed took 4.9 s instead of ~1 s). The table is two columns of ids, so this takes
+    well under a second for 1M entries; autovacuum (tuned in V010) does it too, but not in time
+    for a run that starts right after. Skipped with a warning by the server if the role does not
+    own the table.
+    """
+    conn = connect(url, application_name="jobinsight-claim")
+    try:
+        conn.autocommit = True  # VACUUM cannot run inside a transaction
+        with conn.cursor() as cur:
+            cur.execute("VACUUM jobinsight_monitoring.raw_pending")
+    finally:
+        conn.close()
 
 
 def claim_batch(url: str, *, run_id: str, mode: str, after_id: int, limit: int,

@@ -24,6 +24,7 @@ from jobinsight.process.claims import (
     queue_is_short,
     rows_left,
     rows_left_statement,
+    tidy_queue,
 )
 from jobinsight.process.load import copy_statement, load_batch
 from jobinsight.process.save import save_batch
@@ -197,3 +198,17 @@ def test_finding_new_rows_reads_them_not_the_processed_ones(database_url: str, m
             assert scans == 0 and loaded <= _FEW
     finally:
         conn.close()
+
+
+def test_a_run_that_emptied_the_queue_vacuums_it(database_url: str) -> None:
+    """The ids a run deleted would otherwise be stepped over by the next run's walk of the queue."""
+    url = database_url
+    generate_raw_rows(url, 300)
+    assert _process_all(url, "first") == 300
+    vacuumed = ("SELECT last_vacuum IS NOT NULL FROM pg_stat_user_tables "
+                "WHERE relid = 'jobinsight_monitoring.raw_pending'::regclass")
+    assert sql_rows(url, vacuumed) == [(False,)]
+    tidy_queue(url)
+    assert sql_rows(url, vacuumed) == [(True,)]
+    generate_raw_rows(url, 5, start=301, seed=7)
+    _assert_found(url, "new rows after the vacuum")
