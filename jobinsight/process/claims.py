@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 
 from psycopg2 import sql
 
-from jobinsight.db.connect import connect, transaction
+from jobinsight.db.connect import session, transaction
 
 #: Claim modes that take only unprocessed rows, which ``jobinsight_monitoring.raw_pending`` lists (V010).
 PENDING_MODES = frozenset({"unprocessed", "retry"})
@@ -73,13 +73,9 @@ def tidy_queue(url: str) -> None:
     for a run that starts right after. Skipped with a warning by the server if the role does not
     own the table.
     """
-    conn = connect(url, application_name="jobinsight-claim")
-    try:
-        conn.autocommit = True  # VACUUM cannot run inside a transaction
-        with conn.cursor() as cur:
-            cur.execute("VACUUM jobinsight_monitoring.raw_pending")
-    finally:
-        conn.close()
+    # autocommit: VACUUM cannot run inside a transaction
+    with session(url, application_name="jobinsight-claim", autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("VACUUM jobinsight_monitoring.raw_pending")
 
 
 def claim_batch(url: str, *, run_id: str, mode: str, after_id: int, limit: int,
