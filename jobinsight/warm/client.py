@@ -55,10 +55,7 @@ def _lines(sock: socket.socket):  # noqa: ANN202 - a generator of dicts
     """The runner's and the child's replies: one JSON object per line, until the connection closes."""
     buffer = b""
     while True:
-        try:
-            chunk = sock.recv(65536)
-        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for clarity
-            continue
+        chunk = sock.recv(65536)  # a signal forwarded meanwhile does not interrupt it (PEP 475)
         if not chunk:
             return
         buffer += chunk

@@ -194,15 +194,13 @@ class Runner:
                 self.children.discard(pid)
 
     def close(self) -> None:
-        """Stop listening (children running commands carry on) and release the lock."""
+        """Stop listening (children running commands carry on), remove the socket and release the lock."""
         if self.listener is not None:
-            self.listener.close()
             self.path.unlink(missing_ok=True)
-        if self.lock_fd is not None:
-            os.close(self.lock_fd)
+        self.close_in_child()
 
     def close_in_child(self) -> None:
-        """A child keeps neither the listening socket nor the lock."""
+        """Close the listening socket and the lock (a child keeps neither; the socket file stays the runner's)."""
         if self.listener is not None:
             self.listener.close()
         if self.lock_fd is not None:

@@ -7,6 +7,7 @@ database and the session's Prefect server. Each test stops the runner it started
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import json
 import os
@@ -48,33 +49,35 @@ def _cli(*args: str, env: dict[str, str], timeout: int = 300) -> subprocess.Comp
     return subprocess.run([*JOBINSIGHT, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
+@contextlib.contextmanager
+def _environment(env: dict[str, str]) -> Iterator[None]:
+    """This process's environment as a command's (the runner key and a started runner follow it)."""
+    saved = dict(os.environ)
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 def _wait_for_runner(home: Path, env: dict[str, str], not_pid: int | None = None, timeout: float = 120) -> int:
     """PID of the home's runner once it answers (a runner started by a command imports for a few seconds)."""
     deadline = time.monotonic() + timeout
-    saved = dict(os.environ)
-    os.environ.update(env)  # the runner key is computed from this process's environment
-    try:
+    with _environment(env):
         while time.monotonic() < deadline:
             pid = runner_pid(home)
             if pid is not None and pid != not_pid:
                 return pid
             time.sleep(0.2)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     log = runner_dir(home) / "runner.log"
     raise AssertionError(f"no runner answered; its log: {log.read_text() if log.exists() else '(none)'}")
 
 
 def _start_runner(home: Path, env: dict[str, str]) -> int:
     """Start a runner with the environment of ``env`` (as a first command would) and wait until it answers."""
-    saved = dict(os.environ)
-    os.environ.update(env)
-    try:
+    with _environment(env):
         start_runner(home)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
     return _wait_for_runner(home, env)
 
 
