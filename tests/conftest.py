@@ -118,7 +118,8 @@ def _orchestration_test(metafunc: pytest.Metafunc) -> bool:
     except ValueError:
         folder = ""
     return (folder == "e2e" or bool(set(metafunc.fixturenames) & PREFECT_FIXTURES)
-            or metafunc.definition.get_closest_marker("prefect") is not None)
+            or metafunc.definition.get_closest_marker("prefect") is not None
+            or metafunc.definition.get_closest_marker("client_timing") is not None)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -129,7 +130,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     Prefect server (``prefect``/``e2e``) run on the embedded server only, the product's default:
     what they prove is orchestration (states, retries, artifacts, workers), the SQL they reach is
     the same code the ``db`` tier already runs on both servers, and a second backend doubled the
-    slowest tests of the suite for no new failure it could find. A test that names its backends
+    slowest tests of the suite for no new failure it could find. So do tests marked
+    ``client_timing``: client behaviour on the real clock (rate limits, retries, time budgets),
+    where the database only holds the rows and waiting twice proves nothing new. A test that names its backends
     (``@pytest.mark.parametrize("database_url", [...], indirect=True)``) keeps its choice.
     """
     for name in sorted(DB_FIXTURES & set(metafunc.fixturenames)):

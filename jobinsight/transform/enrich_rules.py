@@ -466,6 +466,17 @@ def _label(
     return per_combination[key], distinct  # equal labels share a code, so later labels key on few values
 
 
+#: Enrichment reads at most this many characters of any one text. Real titles are under 300 and
+#: detail texts under 20,000; a hostile 17 MB title would otherwise cost ~15 s of CPU in the phrase
+#: scans. Only what the rules read is cut: the stored value is never truncated.
+MAX_EVIDENCE_CHARS = 50_000
+
+
+def _evidence(values: Sequence[Any]) -> list[Any]:
+    """``values`` with every text longer than :data:`MAX_EVIDENCE_CHARS` cut to it (a copy)."""
+    return [v[:MAX_EVIDENCE_CHARS] if isinstance(v, str) and len(v) > MAX_EVIDENCE_CHARS else v for v in values]
+
+
 def enrich_coded(
     titles: Coded,
     titles_clean: Sequence[str | None],
@@ -485,7 +496,9 @@ def enrich_coded(
     lists, languages and capabilities come as JSON text. A row whose evidence or label raised is
     reported to ``on_failures`` ("enrichment (title)", "(skills)", "(text)", or "enrichment").
     """
-    title_codes, title_distinct = titles
+    title_codes, title_distinct = titles[0], _evidence(titles[1])
+    titles_clean = _evidence(titles_clean)
+    skills, requirements, description = ((c, _evidence(d)) for c, d in (skills, requirements, description))
     # Evidence per distinct input: cleaned titles repeat far more than raw ones.
     clean_per_raw, clean_distinct = _intern(list(titles_clean))
     clean_codes = clean_per_raw[title_codes]

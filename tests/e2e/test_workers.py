@@ -148,9 +148,10 @@ def test_a_busy_worker_names_the_run_it_waits_for_and_lets_it_finish(prefect_ser
     proc = _start_jobinsight_worker(prefect_server, log, sigint_ignored=False, JOBINSIGHT_DATABASE_URL=database_url)
     try:
         _wait_started(proc, log)
-        # a slow crawl of the local demo board: 4 pages, 3 s apart
+        # a slow crawl of the local demo board: 4 listing pages, 3 s apart (no detail pages: at the
+        # same pace they would add a minute and prove nothing more)
         params = {"options": {"pipeline_mode": "scrapeOnly", "source": "demo", "delay_seconds": 3, "demo_pages": 4,
-                              "demo_per_page": 5, "concurrency": 1}}
+                              "demo_per_page": 5, "concurrency": 1, "follow_details": False}}
         run_id = prefect_server.run_deployment("full/jobinsight-full", params)
 
         def running() -> bool | None:

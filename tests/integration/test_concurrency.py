@@ -1,7 +1,8 @@
-"""Scale-out guarantees: concurrent process runs split rows exactly once; a killed run is recovered.
+"""Scale-out guarantee: a killed run is recovered by the next and matches a clean run.
 
 The row counts are small on purpose (a few thousand, small batches): what is tested is the
-claiming — many claim rounds racing between runs — not throughput, which the benchmarks measure.
+claiming, not throughput, which the benchmarks measure. Concurrent runs splitting the rows
+exactly once: tests/e2e/test_two_workers.py (flows on workers) and tests/integration/test_claims.py.
 """
 
 from __future__ import annotations
@@ -10,61 +11,19 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 import psycopg2
 import pytest
 
 from jobinsight.flows.process import process_flow
-from jobinsight.options import PipelineOptions, PipelineResult
+from jobinsight.options import PipelineOptions
 from jobinsight.synthetic import generate_raw_rows
 from tests.sqlutil import sql_rows
-
-#: Four runs, each capped at a quarter of the rows, ten claim rounds each.
-RUNS, ROWS, BATCH = 4, 4_000, 100
 
 _COMPARED = ("source, job_id, title, salary, title_clean, company_name_standardized, salary_min, salary_max, "
              "salary_type, salary_currency, salary_period, location_pairs, cities, due_date, skills_normalized, "
              "seniority, job_family, work_mode, languages_required, capabilities, enrichment_version")
-
-
-
-@pytest.mark.usefixtures("prefect_harness")
-def test_four_concurrent_runs_process_every_row_exactly_once(database_url: str,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JOBINSIGHT_DATABASE_URL", database_url)
-    generate_raw_rows(database_url, ROWS)
-    share = ROWS // RUNS
-    results: list[PipelineResult] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            # Each run may take at most a quarter, so all four must run, side by side, and the
-            # rows are covered only if no row is taken twice or left behind.
-            results.append(process_flow(PipelineOptions(pipeline_mode="processOnly", batch_size=BATCH,
-                                                        max_records=share)))
-        except BaseException as exc:  # asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(RUNS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
-    assert sum(r.stats.processed_records for r in results) == ROWS
-    assert sorted(r.stats.processed_records for r in results) == [share] * RUNS
-    assert sql_rows(database_url, "SELECT count(*), count(DISTINCT (source, job_id)) FROM jobinsight_staging.staging_jobs") \
-        == [(ROWS, ROWS)]
-    per_run = dict(sql_rows(database_url, "SELECT run_id, count(*) FROM jobinsight_staging.staging_jobs_data GROUP BY 1"))
-    assert per_run == {r.run_id: r.stats.processed_records for r in results if r.stats.processed_records}
-    # no claim range was saved twice
-    assert sql_rows(database_url, "SELECT count(*) FROM jobinsight_monitoring.batch_claims a "
-                               "JOIN jobinsight_monitoring.batch_claims b ON a.claim_id < b.claim_id "
-                               "AND a.lo_id <= b.hi_id AND b.lo_id <= a.hi_id") == [(0,)]
-
 
 #: The killed-run scenario: twenty claim rounds, so the run is killed (after three saves) well before its end.
 KILLED_ROWS, KILLED_BATCH = 2_000, 100

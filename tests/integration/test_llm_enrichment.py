@@ -176,6 +176,7 @@ def test_other_model_or_prompt_version_does_not_reuse_answers(database_url: str,
 # --- rate limit -------------------------------------------------------------------------------
 
 
+@pytest.mark.client_timing
 def test_requests_per_minute_stay_within_the_limit(database_url: str, llm_server: FakeLlmServer) -> None:
     rpm, n = 240, 20
     raw = raw_frame(n)
@@ -203,6 +204,7 @@ def test_requests_per_minute_stay_within_the_limit(database_url: str, llm_server
     assert later[-1] - times[-1] >= (6 - 1) / rate * 0.95
 
 
+@pytest.mark.client_timing
 @pytest.mark.parametrize("workers", [1, 3])
 def test_requests_in_flight_never_exceed_max_workers(database_url: str, llm_server: FakeLlmServer,
                                                      workers: int) -> None:
@@ -213,6 +215,7 @@ def test_requests_in_flight_never_exceed_max_workers(database_url: str, llm_serv
     assert llm_server.max_in_flight == workers  # bounded by max_workers, and the workers are used
 
 
+@pytest.mark.client_timing
 def test_tokens_per_minute_stay_within_the_limit(database_url: str, llm_server: FakeLlmServer) -> None:
     tpm, n = 60_000, 12
     raw = raw_frame(n)
@@ -323,6 +326,7 @@ def test_zero_quota_means_no_calls(database_url: str, llm_server: FakeLlmServer)
     assert_nothing_lost(rules, staging)
 
 
+@pytest.mark.client_timing
 def test_time_budget_leaves_unsent_rows_pending(database_url: str, llm_server: FakeLlmServer) -> None:
     raw = raw_frame(10)
     staging = staged(raw)
@@ -371,6 +375,7 @@ def test_invalid_answer_then_valid_answer_is_used(database_url: str, llm_server:
     assert sources(staging) == [LLM_SOURCE] * 3
 
 
+@pytest.mark.client_timing
 @pytest.mark.parametrize("fault", ["429", "500", "timeout"])
 def test_transient_fault_is_retried_with_backoff_then_answered(
         database_url: str, llm_server: FakeLlmServer, fault: str) -> None:
@@ -387,6 +392,7 @@ def test_transient_fault_is_retried_with_backoff_then_answered(
     assert_nothing_lost(rules, staging)
 
 
+@pytest.mark.client_timing
 @pytest.mark.parametrize("fault", ["429", "500", "timeout"])
 def test_persistent_transient_fault_falls_back_after_bounded_retries(
         database_url: str, llm_server: FakeLlmServer, fault: str) -> None:
@@ -408,6 +414,7 @@ def test_persistent_transient_fault_falls_back_after_bounded_retries(
     assert report.rows_pending_llm == 1
 
 
+@pytest.mark.client_timing
 def test_retry_after_is_honoured_and_capped(database_url: str, llm_server: FakeLlmServer) -> None:
     raw = raw_frame(2)
     llm_server.retry_after = "0.6"
@@ -425,6 +432,7 @@ def test_retry_after_is_honoured_and_capped(database_url: str, llm_server: FakeL
     assert 0.25 <= second - first < 5 and report.rows_llm == 2
 
 
+@pytest.mark.client_timing
 def test_refused_endpoint_stops_all_calls_and_keeps_rows(database_url: str, llm_server: FakeLlmServer) -> None:
     raw = raw_frame(6)
     staging = staged(raw)
@@ -440,6 +448,7 @@ def test_refused_endpoint_stops_all_calls_and_keeps_rows(database_url: str, llm_
     assert_nothing_lost(rules, staging)
 
 
+@pytest.mark.client_timing
 def test_an_outage_opens_the_circuit_breaker(database_url: str, llm_server: FakeLlmServer) -> None:
     raw = raw_frame(8)
     staging = staged(raw)

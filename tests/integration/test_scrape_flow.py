@@ -60,8 +60,11 @@ def test_real_jsonld_page_gives_one_row(db: str, realdata: Path) -> None:
 
 
 def test_faulty_board_block_and_repeat_pages_end_pagination(db: str) -> None:
+    # Plain HTTP and listings only: pagination is what is tested here (the browser's second try at
+    # a blocked page is test_scrape_fetchers_flow.py's; detail pages, test_detail_pages.py's).
     with DemoBoard(pages=6, per_page=10, captcha_page=3, rate_limit_first=1, retry_after=1, error_first=1) as board:
-        result = scrape_flow(_scrape(source="topcv", base_url=board.listing_url, max_pages=6))
+        result = scrape_flow(_scrape(source="topcv", base_url=board.listing_url, max_pages=6, fetcher="http",
+                                     follow_details=False))
     assert result.success  # pages 1-2 were good
     assert result.stats.extra["inserted"] == 20
     problems = result.stats.extra["problem_pages"]
@@ -69,7 +72,8 @@ def test_faulty_board_block_and_repeat_pages_end_pagination(db: str) -> None:
     assert "pagination ended early" in result.message
 
     with DemoBoard(pages=6, per_page=10, repeat_page=2) as board:
-        repeated = scrape_flow(_scrape(source="topcv", base_url=board.listing_url, max_pages=6))
+        repeated = scrape_flow(_scrape(source="topcv", base_url=board.listing_url, max_pages=6, fetcher="http",
+                                       follow_details=False))
     assert [p["verdict"] for p in repeated.stats.extra["problem_pages"]] == ["repeated"]
     assert sql_rows(db, "SELECT count(*) FROM public.raw_jobs") == [(20,)]  # nothing from bad pages
 
