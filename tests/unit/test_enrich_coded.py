@@ -73,3 +73,19 @@ def test_batch_labels_equal_per_posting_enrich() -> None:
     inputs = frame[["title", "skills", "description", "requirements", "job_level", "employment_type",
                     "job_category", "experience"]].astype(object).fillna("")
     assert inputs.drop_duplicates().shape[0] > 0.9 * len(frame)
+
+
+def test_enrichment_reads_a_bounded_prefix_of_a_huge_text_and_the_stored_value_stays_whole() -> None:
+    """A title of megabytes (another writer's, see tests/reliability/test_poison_row.py) is read by
+    the rules only up to MAX_EVIDENCE_CHARS: a level stated past it is not seen, one before it is;
+    the staged title is not cut."""
+    from jobinsight.transform.enrich_rules import MAX_EVIDENCE_CHARS
+
+    filler = "x " * MAX_EVIDENCE_CHARS
+    frame = _frame(3, seed=2)
+    frame["title"] = pd.Series(["Senior Java Developer " + filler, "Java Developer " + filler + " Senior",
+                                "Senior Java Developer"], dtype="str")
+    staging = transform_batch(frame).staging
+    assert staging["seniority"].tolist()[0] == staging["seniority"].tolist()[2] != "unknown"
+    assert staging["seniority"].tolist()[1] != staging["seniority"].tolist()[0]  # "Senior" lies past the limit
+    assert len(staging["title"].tolist()[1]) > MAX_EVIDENCE_CHARS  # stored whole
