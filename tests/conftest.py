@@ -92,6 +92,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[_HOME_KEY] = Path(tempfile.mkdtemp(prefix="jobinsight-tests-"))
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """(xdist, ``-n auto``) One worker more than cores, unless PYTEST_XDIST_AUTO_NUM_WORKERS says.
+
+    Why: part of the suite's time is waiting, not computing (servers starting, workers polling,
+    pacing and rate-limit sleeps on the real clock); with one worker per core those waits leave a
+    core idle. Measured on the 2-core machine, whole suite: 2 workers 6 min 56 s to 7 min 41 s
+    (three runs), 3 workers 6 min 16 s and 6 min 39 s.
+    """
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return cores + 1
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node) -> None:  # noqa: ANN001 - xdist's WorkerController
     """(xdist, controller) Every worker uses the one embedded server of the run."""

@@ -26,8 +26,8 @@ def test_two_workers_split_concurrent_process_runs(prefect_server: PrefectServer
     first = workers.start(database_url, limit=2)
     second = workers.start(database_url, limit=2)
     # Each run may take at most a quarter, so all four must run, and the rows are covered only if
-    # no row is taken twice or left behind; eight claim rounds each.
-    params = {"options": {"pipeline_mode": "processOnly", "batch_size": SHARE // 8, "max_records": SHARE}}
+    # no row is taken twice or left behind; four claim rounds each.
+    params = {"options": {"pipeline_mode": "processOnly", "batch_size": SHARE // 4, "max_records": SHARE}}
     run_ids = [prefect_server.run_deployment("process/jobinsight-process", params) for _ in range(RUNS)]
     runs = [prefect_server.wait_final(run_id, workers) for run_id in run_ids]
     assert all(run.state.is_completed() for run in runs), workers.logs()

@@ -22,8 +22,11 @@ from jobinsight.scrape import (
 from jobinsight.scrape.archive import page_key_for
 from jobinsight.scrape.sources.demo import generate_jobs, render_listing
 from jobinsight.scrape.sources.demo_board import StaticSite
+from tests.browser_support import require_chromium
 
-FAST = FetchSettings(delay_seconds=0, backoff_base=0.01, max_backoff=0.05, max_retries=4)
+#: Plain HTTP: these tests are about crawling, and Chromium (the ``auto`` fetcher's second try at
+#: a blocked page) would cost ~3 s per blocked page; the one test of that path says so.
+FAST = FetchSettings(delay_seconds=0, backoff_base=0.01, max_backoff=0.05, max_retries=4, fetcher="http")
 
 
 def _stable(row: dict) -> dict:
@@ -89,9 +92,11 @@ def test_retries_succeed_against_429_and_500_faults():
         assert all(r.status == 500 for r in board.requests_for("/viec-lam-it", 1)[:2])
 
 
+@pytest.mark.browser  # auto: the blocked page is tried again in Chromium
 def test_captcha_page_ends_pagination_and_is_a_problem_not_jobs():
+    require_chromium()
     with DemoBoard(pages=4, per_page=10, captcha_page=2) as board:
-        outcome = crawl_listing(board.listing_url, 4, FAST.with_(concurrency=1))
+        outcome = crawl_listing(board.listing_url, 4, FAST.with_(concurrency=1, fetcher="auto"))
         page1_ids = [j.job_id for j in board.jobs_on_page(1)]
         page2_ids = {j.job_id for j in board.jobs_on_page(2)}
         captcha_url = board.url("/viec-lam-it?page=2")

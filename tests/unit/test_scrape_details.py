@@ -18,7 +18,7 @@ from jobinsight.scrape.sources.demo_board import DemoBoard
 
 NOW = datetime(2026, 4, 18, 12, 0, tzinfo=UTC)
 LISTING = "https://www.topcv.vn/viec-lam-it"
-FAST = FetchSettings(delay_seconds=0.0, concurrency=4, respect_robots=False)
+FAST = FetchSettings(delay_seconds=0.0, concurrency=4, respect_robots=False, fetcher="http")  # no Chromium
 
 
 def _card(job_id: str, salary: str = "10 - 15 triệu", host: str = "https://www.topcv.vn") -> RawJob:
