@@ -25,8 +25,8 @@ _COMPARED = ("source, job_id, title, salary, title_clean, company_name_standardi
              "salary_type, salary_currency, salary_period, location_pairs, cities, due_date, skills_normalized, "
              "seniority, job_family, work_mode, languages_required, capabilities, enrichment_version")
 
-#: The killed-run scenario: twenty claim rounds, so the run is killed (after three saves) well before its end.
-KILLED_ROWS, KILLED_BATCH = 2_000, 100
+#: The killed-run scenario: ten claim rounds, so the run is killed (after three saves) well before its end.
+KILLED_ROWS, KILLED_BATCH = 2_000, 200
 
 
 def test_a_run_killed_mid_batch_is_finished_by_the_next_and_matches_a_clean_run(
