@@ -98,8 +98,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
     Why: part of the suite's time is waiting, not computing (servers starting, workers polling,
     pacing and rate-limit sleeps on the real clock); with one worker per core those waits leave a
-    core idle. Measured on the 2-core machine, whole suite: 2 workers 6 min 56 s to 7 min 41 s
-    (three runs), 3 workers 6 min 16 s and 6 min 39 s.
+    core idle. Measured on the 2-core machine, whole suite: 2 workers 6 min 55 s to 7 min 41 s
+    (three runs), 3 workers 5 min 57 s to 6 min 39 s (five runs).
     """
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # xdist's own hook reads it
