@@ -65,6 +65,7 @@ __all__ = [
     "ENRICHMENT_SOURCE",
     "ENRICHED_COLUMNS",
     "ENRICHMENT_VERSION",
+    "MAX_EVIDENCE_CHARS",
     "NO_SKILLS_FEATURES",
     "NO_TEXT_FEATURES",
     "NO_TITLE_FEATURES",
@@ -74,6 +75,7 @@ __all__ = [
     "enrich",
     "enrich_coded",
     "enrich_tuple",
+    "evidence_text",
     "raw_title_languages",
     "raw_title_seniority",
     "skills_features",
@@ -338,6 +340,24 @@ def _skills_key(skills: list[str] | tuple[str, ...] | str | None) -> tuple[str, 
     return ()
 
 
+#: Enrichment reads at most this many characters of any one text. Real titles are under 300 and
+#: detail texts under 20,000; a hostile 17 MB title would otherwise cost ~15 s of CPU in the phrase
+#: scans. Only what the rules read is cut: the stored value is never truncated. Both the
+#: per-posting path (:func:`enrich_tuple`) and the batch (:func:`enrich_coded`) apply it, so their
+#: labels stay equal.
+MAX_EVIDENCE_CHARS = 50_000
+
+
+def evidence_text(value: Any) -> Any:
+    """``value`` cut to :data:`MAX_EVIDENCE_CHARS` if it is a longer text, else as it is."""
+    return value[:MAX_EVIDENCE_CHARS] if isinstance(value, str) and len(value) > MAX_EVIDENCE_CHARS else value
+
+
+def _evidence(values: Sequence[Any]) -> list[Any]:
+    """:func:`evidence_text` of each value (a copy)."""
+    return [evidence_text(v) for v in values]
+
+
 def enrich_tuple(
     title: str | None,
     skills: list[str] | tuple[str, ...] | str | None,
@@ -348,13 +368,14 @@ def enrich_tuple(
     category: str | None = None,
     experience: str | float | None = None,
 ) -> EnrichmentTuple:
-    """:func:`enrich` returning the immutable form."""
-    raw_title = title if isinstance(title, str) else None
-    cleaned = clean_title(raw_title)
+    """:func:`enrich` returning the immutable form (texts read up to :data:`MAX_EVIDENCE_CHARS`)."""
+    full_title = title if isinstance(title, str) else None
+    raw_title = evidence_text(full_title)
+    cleaned = evidence_text(clean_title(full_title))  # cleaned whole, then cut: as the batch does
     return combine(
         title_features(cleaned),
-        skills_features(_skills_key(skills)),
-        text_features(requirements, description),
+        skills_features(_skills_key(evidence_text(skills))),
+        text_features(evidence_text(requirements), evidence_text(description)),
         level if isinstance(level, str) else None,
         work_type if isinstance(work_type, str) else None,
         category if isinstance(category, str) else None,
@@ -464,17 +485,6 @@ def _label(
     on_failures(key, failures, what)
     per_combination, distinct = _intern([fallback if i in failures else v for i, v in enumerate(values)])
     return per_combination[key], distinct  # equal labels share a code, so later labels key on few values
-
-
-#: Enrichment reads at most this many characters of any one text. Real titles are under 300 and
-#: detail texts under 20,000; a hostile 17 MB title would otherwise cost ~15 s of CPU in the phrase
-#: scans. Only what the rules read is cut: the stored value is never truncated.
-MAX_EVIDENCE_CHARS = 50_000
-
-
-def _evidence(values: Sequence[Any]) -> list[Any]:
-    """``values`` with every text longer than :data:`MAX_EVIDENCE_CHARS` cut to it (a copy)."""
-    return [v[:MAX_EVIDENCE_CHARS] if isinstance(v, str) and len(v) > MAX_EVIDENCE_CHARS else v for v in values]
 
 
 def enrich_coded(

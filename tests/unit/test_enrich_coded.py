@@ -53,10 +53,8 @@ def _frame(n: int, seed: int) -> pd.DataFrame:
     })
 
 
-def test_batch_labels_equal_per_posting_enrich() -> None:
-    frame = _frame(800, seed=1)
-    staging = transform_batch(frame).staging
-    assert len(staging) == len(frame)
+def _per_posting_labels(frame: pd.DataFrame) -> list[tuple]:
+    """:data:`LABELS` of each row computed one posting at a time (``enrich``), the batch's reference."""
     expected = []
     for row in frame.itertuples(index=False):
         value = lambda v: None if v is None or v is pd.NA else v  # noqa: E731
@@ -65,8 +63,20 @@ def test_batch_labels_equal_per_posting_enrich() -> None:
         expected.append((json.dumps(e.skills_normalized, ensure_ascii=False), e.seniority, e.job_family, e.work_mode,
                          json.dumps(e.languages_required, ensure_ascii=False),
                          json.dumps(e.capabilities, ensure_ascii=False), e.occupation_isco))
-    got = list(staging[list(LABELS)].astype(object).where(staging[list(LABELS)].notna(), None)
-               .itertuples(index=False, name=None))
+    return expected
+
+
+def _batch_labels(staging: pd.DataFrame) -> list[tuple]:
+    return list(staging[list(LABELS)].astype(object).where(staging[list(LABELS)].notna(), None)
+                .itertuples(index=False, name=None))
+
+
+def test_batch_labels_equal_per_posting_enrich() -> None:
+    frame = _frame(800, seed=1)
+    staging = transform_batch(frame).staging
+    assert len(staging) == len(frame)
+    expected = _per_posting_labels(frame)
+    got = _batch_labels(staging)
     mismatches = [(i, g, e) for i, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e]
     assert not mismatches, f"{len(mismatches)} rows differ, first: {mismatches[:3]}"
     # the mix really is varied: most rows are a combination of inputs no other row has
@@ -89,3 +99,4 @@ def test_enrichment_reads_a_bounded_prefix_of_a_huge_text_and_the_stored_value_s
     assert staging["seniority"].tolist()[0] == staging["seniority"].tolist()[2] != "unknown"
     assert staging["seniority"].tolist()[1] != staging["seniority"].tolist()[0]  # "Senior" lies past the limit
     assert len(staging["title"].tolist()[1]) > MAX_EVIDENCE_CHARS  # stored whole
+    assert _batch_labels(staging) == _per_posting_labels(frame)  # one posting at a time reads the same prefix
