@@ -126,8 +126,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _orchestration_test(metafunc: pytest.Metafunc) -> bool:
-    """Does this test run flows on a Prefect server (or a real stack), rather than SQL on a database?"""
+def _embedded_only(metafunc: pytest.Metafunc) -> bool:
+    """Does this test run on the embedded server only: it runs flows on a Prefect server (or a real
+    stack), or it is marked ``client_timing``, rather than testing SQL on a database?"""
     try:
         folder = metafunc.definition.path.resolve().relative_to(TESTS).parts[0]
     except ValueError:
@@ -153,7 +154,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     for name in sorted(DB_FIXTURES & set(metafunc.fixturenames)):
         if any(name in _argnames(mark) for mark in metafunc.definition.iter_markers("parametrize")):
             continue
-        names = ["embedded"] if _orchestration_test(metafunc) else backends()
+        names = ["embedded"] if _embedded_only(metafunc) else backends()
         metafunc.parametrize(name, names, indirect=True)
 
 
