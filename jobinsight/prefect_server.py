@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -171,7 +171,10 @@ def _start_once(directory: Path) -> ServerState:
     state = ServerState(pid=process.pid, port=port, api_url=api_url, ui_url=f"http://127.0.0.1:{port}",
                         home=str(directory), log=str(log_path), started_at=time.time())
     state.write(state_file(directory.parent))
-    _wait_healthy(state)
+    # Our own child: ask it whether it exited. Its /proc cmdline can read empty for a moment after
+    # Popen returns (the kernel sets it up after exec closes Popen's pipe), which made a healthy,
+    # starting server look gone and a second one start beside it.
+    _wait_healthy(state, exited=lambda: process.poll() is not None)
     return state
 
 
@@ -183,11 +186,15 @@ class PrefectServerExited(PrefectServerError):
     """The server process ended before its API answered."""
 
 
-def _wait_healthy(state: ServerState) -> None:
-    """Wait for a (starting) server's API to answer; stop it and explain if it never does."""
+def _wait_healthy(state: ServerState, exited: Callable[[], bool] | None = None) -> None:
+    """Wait for a (starting) server's API to answer; stop it and explain if it never does.
+
+    ``exited`` tells whether the server process ended (for a server this process started); else
+    the recorded PID is checked to still be our server.
+    """
     deadline = state.started_at + START_TIMEOUT_S
     while not _healthy(state.api_url):
-        if not _is_our_server(state):
+        if exited() if exited is not None else not _is_our_server(state):
             raise PrefectServerExited(
                 f"The local Prefect server exited while starting; its log is {state.log}. Remove "
                 f"{state.home} to start afresh, or set PREFECT_API_URL to use another Prefect server."

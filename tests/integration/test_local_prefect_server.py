@@ -107,3 +107,19 @@ def test_a_pipeline_command_without_prefect_api_url_reports_to_the_local_server(
     for rid in (run_id, json.loads(second.stdout)["run_id"]):
         with urllib.request.urlopen(f"{state.api_url}/flow_runs/{rid}", timeout=10) as response:  # noqa: S310
             assert json.loads(response.read())["state_type"] == "COMPLETED"
+
+
+def test_a_server_whose_command_line_reads_empty_while_it_starts_is_started_once(home: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Right after Popen returns, the child's /proc cmdline can read empty for a moment (the kernel
+    sets it after exec has closed Popen's pipe). Seen under load: the starter took its own starting
+    server for one that had exited and started a second beside it, which nothing ever stopped."""
+    from jobinsight.prefect_server import ensure_server
+
+    with monkeypatch.context() as patch:
+        patch.setattr(psutil.Process, "cmdline", lambda self: [])  # every read lands in that moment
+        state, started_now = ensure_server(home)
+    assert started_now
+    assert [p.pid for p in _servers_of(home)] == [state.pid]
+    with urllib.request.urlopen(f"{state.api_url}/health", timeout=10) as response:  # noqa: S310 - loopback
+        assert json.loads(response.read()) is True
