@@ -174,6 +174,31 @@ class MemorySampler:
                 "by_phase": rounded}
 
 
+class CpuAccount:
+    """CPU seconds spent during the flow: the whole machine (from /proc/stat), this process, the
+    temporary Prefect server. Why: on two cores the question is whether the flow waits (idle
+    CPU left) or is CPU-bound (then only less work per row makes it faster)."""
+
+    def __init__(self, server_pid: int | None) -> None:
+        self._server = psutil.Process(server_pid) if server_pid else None
+        self._machine0 = psutil.cpu_times()
+        self._own0 = sum(psutil.Process().cpu_times()[:2])
+        self._server0 = sum(self._server.cpu_times()[:2]) if self._server else 0.0
+
+    def stop(self, wall_s: float) -> dict:
+        machine1 = psutil.cpu_times()
+        idle = (machine1.idle + machine1.iowait) - (self._machine0.idle + self._machine0.iowait)
+        total = sum(machine1) - sum(self._machine0)
+        cores = psutil.cpu_count() or 1
+        busy = total - idle
+        own = sum(psutil.Process().cpu_times()[:2]) - self._own0
+        server = sum(self._server.cpu_times()[:2]) - self._server0 if self._server else 0.0
+        return {"cores": cores, "machine_available_s": round(wall_s * cores, 1), "machine_busy_s": round(busy, 1),
+                "machine_idle_pct": round(100 * idle / total, 1) if total else None,
+                "pipeline_s": round(own, 1), "prefect_server_s": round(server, 1),
+                "other_s": round(busy - own - server, 1)}
+
+
 @contextlib.contextmanager
 def _prefect_api() -> Iterator[int | None]:
     """A temporary Prefect server in a child process unless PREFECT_API_URL is set.
@@ -277,9 +302,11 @@ def main() -> int:
                 if server_pid is not None:
                     memory.extra_pids.add(server_pid)
                 memory.label = "flow start and finish (no phase running)"
+                cpu = CpuAccount(server_pid)
                 wall0 = time.perf_counter()
                 result = process_flow(options)
                 wall = time.perf_counter() - wall0
+                cpu_doc = cpu.stop(wall)
                 memory.label = "incremental run"
                 generate_raw_rows(bench_url, 1_000, start=args.rows + 1, seed=7)
                 inc_wall0 = time.perf_counter()
@@ -304,6 +331,7 @@ def main() -> int:
             "peak_tree_rss_mb": mem["peak_tree_rss_mb"],
             "memory": {"baseline_after_imports_mb": round(baseline_mb, 1), "by_phase": mem["by_phase"]},
             "floor": floor,
+            "cpu": cpu_doc,
             "floor_multiple": round(flow_seconds / floor["seconds"], 2) if floor["seconds"] else None,
             "quarantined": result.stats.quarantined,
             "batches": result.stats.batch_count,
@@ -336,6 +364,10 @@ def main() -> int:
         print(f"  baseline after imports {doc['memory']['baseline_after_imports_mb']} MB; peaks while:")
         for label, peaks in doc["memory"]["by_phase"].items():
             print(f"  {label:<42} {peaks['process']:7.1f} MB  (tree {peaks['tree']:.1f} MB)")
+        c = doc["cpu"]
+        print(f"CPU             {c['machine_busy_s']} s busy of {c['machine_available_s']} s on {c['cores']} cores "
+              f"({c['machine_idle_pct']} % idle): pipeline process {c['pipeline_s']} s, Prefect server "
+              f"{c['prefect_server_s']} s, PostgreSQL and the rest of the machine {c['other_s']} s")
         print(f"batches         {doc['batches']} x {doc['batch_size']:,}")
         for phase, seconds in doc["phases"].items():
             print(f"  {phase:<20} {seconds:8.2f} s")
