@@ -41,6 +41,9 @@ from jobinsight.db.connect import transaction
 from jobinsight.settings import get_settings
 
 log = logging.getLogger(__name__)
+# Retry jitter from a generator of our own: a program (or Hypothesis) that seeds the global
+# `random` must not make two writers sleep alike and meet again.
+_JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
 
 TEXT_COLUMNS = ("title", "job_url", "company_name", "company_url", "salary", "location", "location_detail",
                 "deadline", "last_update", "logo_url")
@@ -380,7 +383,7 @@ def upsert_raw_jobs(url: str, records: Iterable[Mapping[str, Any]], *, run_id: s
                 raise
             result.deadlock_retries += 1
             log.info("raw upsert deadlocked with a concurrent writer; running it again (attempt %s)", attempt + 2)
-            time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))  # apart, so the two do not meet again
+            time.sleep(_JITTER.uniform(0.05, 0.2) * (attempt + 1))  # apart, so the two do not meet again
     bad = bad + rejected
     result.quarantined = len(bad)
     result.oversized = sum(1 for _, reason in bad if reason.startswith(OVERSIZED))

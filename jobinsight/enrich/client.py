@@ -42,6 +42,9 @@ from jobinsight.scrape.fetcher import parse_retry_after as parse_http_retry_afte
 __all__ = ["CircuitBreaker", "ItemResult", "LlmCaller", "QuotaGate", "parse_retry_after"]
 
 log = logging.getLogger("jobinsight.enrich")
+# Retry jitter from a generator of our own: a program (or Hypothesis) that seeds the global
+# `random` must not make two writers sleep alike and meet again.
+_JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
 
 _TRANSIENT = ("rate_limited", "server_error", "timeout", "transport_error")
 _REFUSED = (401, 403, 404)
@@ -166,7 +169,7 @@ class LlmCaller:
 
     def _backoff(self, attempt: int) -> float:
         base = min(self.settings.backoff_max_s, self.settings.backoff_base_s * 2 ** (attempt - 1))
-        return base * (0.5 + random.random() / 2)  # noqa: S311 - jitter, not cryptography
+        return base * (0.5 + _JITTER.random() / 2)
 
     def _wait(self, seconds: float) -> bool:
         """Sleep before a retry; False when that would pass the deadline."""
