@@ -186,15 +186,15 @@ class PrefectServerExited(PrefectServerError):
     """The server process ended before its API answered."""
 
 
-def _wait_healthy(state: ServerState, exited: Callable[[], bool] | None = None) -> None:
+def _wait_healthy(state: ServerState, exited: Callable[[], bool]) -> None:
     """Wait for a (starting) server's API to answer; stop it and explain if it never does.
 
-    ``exited`` tells whether the server process ended (for a server this process started); else
-    the recorded PID is checked to still be our server.
+    ``exited`` tells whether the server process ended: the starter asks its own child, anyone else
+    checks that the recorded PID is still our server.
     """
     deadline = state.started_at + START_TIMEOUT_S
     while not _healthy(state.api_url):
-        if exited() if exited is not None else not _is_our_server(state):
+        if exited():
             raise PrefectServerExited(
                 f"The local Prefect server exited while starting; its log is {state.log}. Remove "
                 f"{state.home} to start afresh, or set PREFECT_API_URL to use another Prefect server."
@@ -225,7 +225,7 @@ def ensure_server(home: Path | None = None) -> tuple[ServerState, bool]:
         recorded = ServerState.read(state_file(home))
         if recorded is not None and _is_our_server(recorded):
             try:  # started by a process that did not stay to see it answer
-                _wait_healthy(recorded)
+                _wait_healthy(recorded, exited=lambda: not _is_our_server(recorded))
                 return recorded, False
             except PrefectServerError:
                 log.warning("the recorded Prefect server (PID %s) never answered; starting a new one", recorded.pid)

@@ -42,8 +42,8 @@ from jobinsight.scrape.fetcher import parse_retry_after as parse_http_retry_afte
 __all__ = ["CircuitBreaker", "ItemResult", "LlmCaller", "QuotaGate", "parse_retry_after"]
 
 log = logging.getLogger("jobinsight.enrich")
-# Retry jitter from a generator of our own: a program (or Hypothesis) that seeds the global
-# `random` must not make two writers sleep alike and meet again.
+# Backoff jitter from a generator of our own: a program (or Hypothesis) that seeds the global
+# `random` must not make concurrent callers back off alike and retry in step.
 _JITTER = random.Random()  # noqa: S311 - jitter, not cryptography
 
 _TRANSIENT = ("rate_limited", "server_error", "timeout", "transport_error")
