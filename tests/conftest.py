@@ -287,14 +287,35 @@ def realdata() -> Path:
     return REALDATA
 
 
+#: Starts of the session's Prefect test server tried before its error is the fixture's.
+HARNESS_STARTS = 3
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
-    """One temporary Prefect server for every test that runs flows (it takes ~15 s to start)."""
+    """One temporary Prefect server for every test that runs flows (it takes ~15 s to start).
+
+    Why several tries: Prefect's harness picks a free port and starts the server on it later;
+    meanwhile a loopback test server in another worker can take that port (seen in CI: every
+    /health answered 404 until the timeout, and each flow test of that worker errored). A new
+    start picks a new port. The timeout is still four times a start on a busy machine.
+    """
+    import httpx
     from prefect.testing.utilities import prefect_test_harness
 
-    # generous: two xdist workers start theirs at once, on a machine that may be busy
-    with prefect_test_harness(server_startup_timeout=180):
+    for attempt in range(1, HARNESS_STARTS + 1):
+        harness = prefect_test_harness(server_startup_timeout=60)
+        try:
+            harness.__enter__()
+            break
+        except (httpx.HTTPError, RuntimeError) as exc:
+            if attempt == HARNESS_STARTS:
+                raise
+            print(f"Prefect test server start {attempt} failed ({exc!r}); starting it again on a new port")
+    try:
         yield
+    finally:
+        harness.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="session")
